@@ -3,8 +3,8 @@
  * stand for guest RAM, so it is unit-tested without KVM.  Every function
  * returns 0 or a negative errno and, on error, writes a one-line reason
  * into err (which the VMM prints as "xeno-vmm: <kernel path>: <reason>"). */
-#ifndef XENO_VMM_LOADER_H
-#define XENO_VMM_LOADER_H
+#ifndef XENO_LOADER_H
+#define XENO_LOADER_H
 
 #include <stdbool.h>
 #include <stddef.h>

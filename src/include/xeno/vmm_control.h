@@ -17,8 +17,8 @@
  *                          "memory_mib":..,"vcpus":..,"state":"running"|"paused",
  *                          "cpu_time_ns":..,"start_time":<unix s>}
  *   {"cmd":"pause"} / {"cmd":"unpause"} -> {"ok":true}
- *   {"cmd":"destroy"}  -> {"ok":true}, then the VMM exits with status 1xx? no:
- *                          destroy exits with XENO_EXIT_DESTROYED.
+ *   {"cmd":"destroy"}  -> {"ok":true}, then the VMM exits with status
+ *                          XENO_EXIT_DESTROYED.
  *   {"cmd":"sysrq","key":"c"} -> {"ok":true}
  * Errors: {"ok":false,"error":"text"}.
  *

@@ -1,0 +1,103 @@
+# shellcheck shell=bash
+# Helpers shared by scripts/testhost/ and scripts/mkguest/: which Debian
+# kernel to boot, its modules with their dependencies, where to cache
+# generated artefacts.  Source it; it defines functions only.
+
+# Cache for generated initramfs images and compiled probes.
+xeno_cache_dir() {
+    local d=${XENO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/xeno}
+    mkdir -p "$d" && echo "$d"
+}
+
+# The Debian kernel to boot: $XENO_KERNEL if set, else the newest
+# /boot/vmlinuz-*-amd64 that has its modules under /lib/modules.
+xeno_kernel() {
+    if [ -n "${XENO_KERNEL:-}" ]; then echo "$XENO_KERNEL"; return; fi
+    local k best
+    best=$(for k in /boot/vmlinuz-*-amd64; do
+        [ -d "/lib/modules/${k#/boot/vmlinuz-}/kernel" ] && echo "$k"
+    done | sort -V | tail -1)
+    [ -n "$best" ] || { echo "no /boot/vmlinuz-*-amd64 with modules (apt-get install linux-image-amd64)" >&2; return 1; }
+    echo "$best"
+}
+
+xeno_kernel_version() { # vmlinuz path
+    local v=${1#*/vmlinuz-}
+    echo "$v"
+}
+
+# Print, deps first, the module files (paths relative to /lib/modules/VER)
+# needed to load the named modules.  Names may use '-' or '_'.  A module
+# built into the kernel is silently satisfied.
+xeno_module_closure() { # version name...
+    local ver=$1; shift
+    local dir=/lib/modules/$ver
+    awk -v want="$*" -v builtin_file="$dir/modules.builtin" '
+        function norm(s) { sub(/.*\//, "", s); sub(/\.ko(\.[a-z]+)?$/, "", s); gsub(/-/, "_", s); return s }
+        function visit(m,   n, parts, i) {
+            if (m in done) return
+            done[m] = 1
+            n = split(deps[m], parts, " ")
+            for (i = n; i >= 1; i--) visit(norm(parts[i]))
+            print file[m]
+        }
+        BEGIN { while ((getline l < builtin_file) > 0) builtin[norm(l)] = 1 }
+        {
+            f = $1; sub(/:$/, "", f)
+            m = norm(f); file[m] = f
+            d = ""; for (i = 2; i <= NF; i++) d = d " " $i
+            deps[m] = d
+        }
+        END {
+            n = split(want, w, /[ ,]+/)
+            for (i = 1; i <= n; i++) {
+                if (w[i] == "") continue
+                m = norm(w[i])
+                if (m in file) visit(m)
+                else if (!(m in builtin)) { print "unknown module: " w[i] > "/dev/stderr"; bad = 1 }
+            }
+            exit bad
+        }' "$dir/modules.dep"
+}
+
+# Copy the closure of the named modules into DEST/modules/ as plain .ko
+# files and write DEST/modules/order (one file name per line, load order).
+xeno_copy_modules() { # version dest name...
+    local ver=$1 dest=$2; shift 2
+    local list rel base
+    list=$(xeno_module_closure "$ver" "$@") || return 1
+    mkdir -p "$dest/modules"
+    : >"$dest/modules/order"
+    for rel in $list; do
+        base=${rel##*/}
+        case $base in
+        *.ko) cp "/lib/modules/$ver/$rel" "$dest/modules/$base" ;;
+        *.ko.xz) base=${base%.xz}; xz -dc "/lib/modules/$ver/$rel" >"$dest/modules/$base" ;;
+        *.ko.zst) base=${base%.zst}; zstd -qdc "/lib/modules/$ver/$rel" >"$dest/modules/$base" ;;
+        *) echo "unexpected module file $rel" >&2; return 1 ;;
+        esac || return 1
+        echo "$base" >>"$dest/modules/order"
+    done
+}
+
+# Put a static busybox with all its applets into DEST/bin.
+xeno_install_busybox() { # dest
+    local bb=${XENO_BUSYBOX:-/bin/busybox}
+    if ! file -L "$bb" 2>/dev/null | grep -q 'statically linked'; then
+        echo "$bb is not a static busybox (apt-get install busybox-static)" >&2
+        return 1
+    fi
+    mkdir -p "$1/bin" "$1/sbin" "$1/dev" "$1/proc" "$1/sys" "$1/tmp" "$1/etc" "$1/root"
+    cp "$bb" "$1/bin/busybox"
+    local a
+    for a in $("$bb" --list); do
+        [ -e "$1/bin/$a" ] || ln -s busybox "$1/bin/$a"
+    done
+}
+
+# Pack directory SRC into a gzip'd newc cpio archive OUT (atomically).
+xeno_pack_cpio() { # src out
+    local tmp="$2.tmp.$$"
+    (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | gzip -6 >"$tmp" &&
+        mv -f "$tmp" "$2"
+}

@@ -1,0 +1,164 @@
+#!/bin/bash
+# Boot the test host (QEMU/TCG, -cpu max, Debian's kernel with kvm_amd) and
+# run SCENARIO inside it as root; stream its output; exit with its status.
+#
+#   scripts/testhost/run.sh [options] SCENARIO [args...]
+#
+#   --smp N        vCPUs (default 2)          --mem MiB   memory (default 4096)
+#   --timeout S    kill QEMU after S seconds (default 600); exit 124
+#   --rw DIR       make host DIR writable inside (persisting); repeatable.
+#                  Everything else is writable too, but in memory only.
+#   --keep         keep the scratch dir (serial log, rc) and print its path
+#   --quiet        don't stream the console; print it only on failure
+#   --append ARGS  extra kernel command line
+#
+# Inside, the host's / is visible at the same paths (read-only 9p under a
+# tmpfs overlay), with fresh /tmp /run /dev /proc /sys, KVM modules loaded,
+# the working directory unchanged, and XENO_TESTHOST=1 and
+# XENO_TESTHOST_SCRATCH (a host dir shared read-write) in the environment.
+# SCENARIO runs with bash unless it is executable (then by its #!).
+#
+# Exit status: the scenario's; 124 on timeout; 125 when the test host could
+# not boot or reach the scenario.  Environment: XENO_KERNEL (vmlinuz to
+# boot), XENO_QEMU (qemu-system-x86_64), XENO_CACHE_DIR.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+
+smp=2 mem=4096 timeout=600 keep=0 quiet=0 append=
+rw=()
+usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 125; }
+while [ $# -gt 0 ]; do
+    case $1 in
+    --smp) smp=$2; shift 2 ;;
+    --mem) mem=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --rw) rw+=("$(cd "$2" && pwd)") || exit 125; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --quiet) quiet=1; shift ;;
+    --append) append=$2; shift 2 ;;
+    -h|--help) usage ;;
+    --) shift; break ;;
+    -*) echo "run.sh: unknown option $1" >&2; usage ;;
+    *) break ;;
+    esac
+done
+[ $# -ge 1 ] || usage
+scenario=$1; shift
+[ -f "$scenario" ] || { echo "run.sh: no scenario $scenario" >&2; exit 125; }
+scenario=$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")
+
+qemu=${XENO_QEMU:-qemu-system-x86_64}
+command -v "$qemu" >/dev/null || { echo "run.sh: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 125; }
+kernel=$(xeno_kernel) || exit 125
+kver=$(xeno_kernel_version "$kernel")
+
+# The initramfs, cached by content of its inputs.
+cache=$(xeno_cache_dir) || exit 125
+key=$( (cat "$here/init.sh" "$here/lib.sh"; echo "$kver"; cksum <"${XENO_BUSYBOX:-/bin/busybox}") | sha256sum | cut -c1-16)
+initrd=$cache/testhost-$kver-$key.cpio.gz
+if [ ! -s "$initrd" ]; then
+    tree=$(mktemp -d) || exit 125
+    if ! { xeno_install_busybox "$tree" &&
+        xeno_copy_modules "$kver" "$tree" virtio_pci 9pnet_virtio 9p overlay kvm_amd &&
+        install -m 755 "$here/init.sh" "$tree/init" &&
+        xeno_pack_cpio "$tree" "$initrd"; }; then
+        rm -rf "$tree"
+        echo "run.sh: building the test host initramfs failed" >&2
+        exit 125
+    fi
+    rm -rf "$tree"
+fi
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/xeno-th.XXXXXX") || exit 125
+case "$scratch ${rw[*]}" in *,*) echo "run.sh: paths with ',' cannot be shared" >&2; exit 125 ;; esac
+qpid=
+cleanup() {
+    if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
+        kill "$qpid" 2>/dev/null
+        sleep 1
+        kill -9 "$qpid" 2>/dev/null
+    fi
+    [ -n "${tailpid:-}" ] && kill "$tailpid" 2>/dev/null
+    if [ $keep = 1 ]; then echo "run.sh: scratch kept in $scratch" >&2; else rm -rf "$scratch"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+{
+    printf 'XENO_TH_SCRATCH=%q\n' "$scratch"
+    printf 'XENO_TH_NRW=%d\n' "${#rw[@]}"
+    for i in "${!rw[@]}"; do printf 'XENO_TH_RW%d=%q\n' "$i" "${rw[$i]}"; done
+} >"$scratch/paths"
+{
+    echo "cd $(printf %q "$PWD") || exit 125"
+    if [ -x "$scenario" ]; then printf 'exec %q' "$scenario"; else printf 'exec /bin/bash %q' "$scenario"; fi
+    printf ' %q' "$@"
+    echo
+} >"$scratch/scenario.sh"
+
+virtfs=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+        -virtfs "local,path=$scratch,mount_tag=scratch,security_model=none,multidevs=remap")
+for i in "${!rw[@]}"; do
+    virtfs+=(-virtfs "local,path=${rw[$i]},mount_tag=rw$i,security_model=none,multidevs=remap")
+done
+
+log=$scratch/console.log
+: >"$log"
+start=$(date +%s.%N)
+"$qemu" -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
+    -nodefaults -display none -no-reboot -no-user-config \
+    -kernel "$kernel" -initrd "$initrd" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off $append" \
+    -serial "file:$log" "${virtfs[@]}" \
+    -pidfile "$scratch/qemu.pid" </dev/null >"$scratch/qemu.err" 2>&1 &
+qpid=$!
+
+tailpid=
+if [ $quiet = 0 ]; then
+    tail -n +1 -f --pid="$qpid" "$log" | sed -u 's/\r$//' &
+    tailpid=$!
+fi
+
+ready=
+deadline=$(( $(date +%s) + timeout ))
+exit_seen=0
+while kill -0 "$qpid" 2>/dev/null; do
+    if [ -z "$ready" ] && grep -q '^XENO-TESTHOST-READY' "$log"; then
+        ready=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
+    fi
+    if grep -q '^XENO-TESTHOST-EXIT=' "$log"; then
+        # Powering off takes a moment; don't wait forever for it.
+        exit_seen=$((exit_seen + 1))
+        [ $exit_seen -gt 40 ] && break
+    fi
+    if [ "$(date +%s)" -ge $deadline ]; then
+        [ -n "$tailpid" ] && { sleep 0.5; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; tailpid=; }
+        echo "run.sh: TIMEOUT after ${timeout}s (scenario $scenario), killing QEMU" >&2
+        [ $quiet = 1 ] && tail -40 "$log" | sed 's/\r$//' >&2
+        exit 124
+    fi
+    sleep 0.25
+done
+wait "$qpid" 2>/dev/null
+qrc=$?
+qpid=
+[ -n "$tailpid" ] && { wait "$tailpid" 2>/dev/null; tailpid=; }
+total=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
+
+rc=
+if [ -s "$scratch/rc" ]; then
+    rc=$(cat "$scratch/rc")
+else
+    rc=$(sed -n 's/^XENO-TESTHOST-EXIT=\([0-9]*\).*/\1/p' "$log" | tail -1)
+fi
+if [ -z "$rc" ]; then
+    echo "run.sh: BOOT FAILURE: the test host stopped (QEMU status $qrc) without reporting an exit status" >&2
+    [ -s "$scratch/qemu.err" ] && sed 's/^/qemu: /' "$scratch/qemu.err" >&2
+    [ $quiet = 1 ] && tail -40 "$log" | sed 's/\r$//' >&2
+    exit 125
+fi
+[ $quiet = 1 ] && [ "$rc" != 0 ] && sed 's/\r$//' "$log" >&2
+printf 'run.sh: exit %s; ready after %ss, total %ss\n' "$rc" "${ready:-?}" "$total" >&2
+exit "$rc"

@@ -1,0 +1,66 @@
+/* Internals shared by the hv source files. */
+#ifndef XENO_HV_INTERNAL_H
+#define XENO_HV_INTERNAL_H
+
+#include "hv/hv.h"
+
+#include <xen/errno.h>
+
+/* Copy between guest-virtual memory and the host, page by page.
+ * 0 or -XEN_EFAULT. */
+int guest_read(struct hv_domain *d, const struct hv_vcpu_state *vs,
+               uint64_t gva, void *buf, size_t len);
+int guest_write(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                uint64_t gva, const void *buf, size_t len);
+
+/* Translate one guest-virtual address.  0 or -XEN_EFAULT. */
+int guest_translate(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                    uint64_t gva, bool write, uint64_t *gpa);
+
+void hv_log(struct hv_domain *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Sub-op handlers: (domain, vcpu state, cmd, guest arg pointer, count). */
+typedef long (*hv_subop_fn)(struct hv_domain *d,
+                            const struct hv_vcpu_state *vs, uint64_t arg);
+
+struct hv_subop {
+    hv_subop_fn fn;
+    const char *name;
+};
+
+/* Look up cmd in a table indexed by sub-op number. */
+long hv_subop_dispatch(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                       const struct hv_subop *table, size_t n, uint64_t cmd,
+                       uint64_t arg, const char *what);
+
+long hv_xen_version(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                    const uint64_t a[6]);
+long hv_console_io(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                   const uint64_t a[6]);
+long hv_memory_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                  const uint64_t a[6]);
+long hv_hvm_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+               const uint64_t a[6]);
+long hv_vcpu_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                const uint64_t a[6]);
+long hv_sched_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                 const uint64_t a[6]);
+long hv_event_channel_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                         const uint64_t a[6]);
+long hv_grant_table_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                       const uint64_t a[6]);
+
+/* Shared state helpers. */
+int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn);
+int hv_gnttab_map_frame(struct hv_domain *d, uint64_t idx, uint64_t gpfn);
+int hv_gnttab_grow(struct hv_domain *d, unsigned nr_frames);
+uint8_t *hv_vcpu_info(struct hv_domain *d, unsigned vcpu);
+void hv_vcpu_mark_all_pending(struct hv_domain *d, unsigned vcpu);
+/* Place a page at gpfn: adopt the RAM page in place, or map `own` there. */
+uint8_t *hv_overlay_page(struct hv_domain *d, uint64_t gpfn, uint8_t **own);
+
+#define HV_PAGE_SHIFT 12
+#define HV_PAGE_SIZE 4096ull
+
+#endif

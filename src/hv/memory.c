@@ -1,0 +1,121 @@
+/* memory_op: shared_info / grant-table placement, memory map, reservation
+ * queries. */
+#include "hv/hv_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xen/memory.h>
+#include <xen/xen.h>
+
+/* The low bits of a memory_op command; Xen keeps continuation state above
+ * them (MEMOP_EXTENT_SHIFT, a Xen-internal constant, not in the public
+ * headers). */
+#define MEMORY_OP_CMD_BITS 6
+
+int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn)
+{
+    uint8_t *own = NULL;
+    uint8_t *page = hv_overlay_page(d, gpfn, &own);
+
+    if (!page)
+        return -XEN_EINVAL;
+    /* Moving it: carry the event state over (Linux maps it once). */
+    if (d->shared_info && d->shared_info != page)
+        memcpy(page, d->shared_info, HV_PAGE_SIZE);
+    else if (d->shared_info != page)
+        memset(page, 0, HV_PAGE_SIZE);
+    if (own) {
+        free(d->shared_info_own);
+        d->shared_info_own = own;
+    }
+    d->shared_info_gpa = gpfn << HV_PAGE_SHIFT;
+    __atomic_store_n(&d->shared_info, page, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static long mem_add_to_physmap(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                               uint64_t arg)
+{
+    struct xen_add_to_physmap x;
+    long rc;
+
+    if (guest_read(d, vs, arg, &x, sizeof(x)))
+        return -XEN_EFAULT;
+    if (x.domid != DOMID_SELF && x.domid != d->domid)
+        return -XEN_ESRCH;
+    pthread_mutex_lock(&d->lock);
+    switch (x.space) {
+    case XENMAPSPACE_shared_info:
+        rc = x.idx == 0 ? hv_map_shared_info(d, x.gpfn) : -XEN_EINVAL;
+        break;
+    case XENMAPSPACE_grant_table:
+        rc = hv_gnttab_map_frame(d, x.idx, x.gpfn);
+        break;
+    default:
+        rc = -XEN_ENOSYS;
+        break;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+static long mem_memory_map(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                           uint64_t arg)
+{
+    struct xen_memory_map m;
+    struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e;
+
+    if (guest_read(d, vs, arg, &m, sizeof(m)))
+        return -XEN_EFAULT;
+    if (m.nr_entries < d->nr_memmap)
+        return -XEN_EINVAL;
+    for (unsigned i = 0; i < d->nr_memmap; i++) {
+        e.addr = d->memmap[i].addr;
+        e.size = d->memmap[i].size;
+        e.type = d->memmap[i].type;
+        if (guest_write(d, vs, (uint64_t)(uintptr_t)m.buffer.p + i * sizeof(e),
+                        &e, sizeof(e)))
+            return -XEN_EFAULT;
+    }
+    m.nr_entries = d->nr_memmap;
+    return guest_write(d, vs, arg, &m, sizeof(m));
+}
+
+static long mem_reservation(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                            uint64_t arg, uint64_t value)
+{
+    domid_t dom;
+
+    if (guest_read(d, vs, arg, &dom, sizeof(dom)))
+        return -XEN_EFAULT;
+    if (dom != DOMID_SELF && dom != d->domid)
+        return -XEN_ESRCH;
+    return (long)value;
+}
+
+static long mem_current(struct hv_domain *d, const struct hv_vcpu_state *vs, uint64_t arg)
+{
+    return mem_reservation(d, vs, arg, d->ram_pages);
+}
+
+static long mem_maximum(struct hv_domain *d, const struct hv_vcpu_state *vs, uint64_t arg)
+{
+    return mem_reservation(d, vs, arg, d->max_pages);
+}
+
+static const struct hv_subop memory_ops[] = {
+    [XENMEM_current_reservation] = { mem_current, "current_reservation" },
+    [XENMEM_maximum_reservation] = { mem_maximum, "maximum_reservation" },
+    [XENMEM_add_to_physmap] = { mem_add_to_physmap, "add_to_physmap" },
+    [XENMEM_memory_map] = { mem_memory_map, "memory_map" },
+};
+
+long hv_memory_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                  const uint64_t a[6])
+{
+    uint64_t cmd = a[0] & ((1u << MEMORY_OP_CMD_BITS) - 1);
+
+    return hv_subop_dispatch(d, vs, memory_ops,
+                             sizeof(memory_ops) / sizeof(memory_ops[0]), cmd,
+                             a[1], "memory_op");
+}

@@ -101,3 +101,19 @@ xeno_pack_cpio() { # src out
     (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) | gzip -6 >"$tmp" &&
         mv -f "$tmp" "$2"
 }
+
+# Path of the compiled scripts/testhost/kvmprobe.c (compiled on first use
+# into the cache, keyed by the source's hash).
+xeno_kvmprobe() {
+    local src here cache key bin
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+    src=$here/kvmprobe.c
+    cache=$(xeno_cache_dir) || return 1
+    key=$(sha256sum <"$src" | cut -c1-16)
+    bin=$cache/kvmprobe-$key
+    if [ ! -x "$bin" ]; then
+        ${CC:-cc} -O2 -Wall -Wextra -std=c11 -o "$bin.tmp.$$" "$src" &&
+            mv -f "$bin.tmp.$$" "$bin" || { rm -f "$bin.tmp.$$"; return 1; }
+    fi
+    echo "$bin"
+}

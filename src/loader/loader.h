@@ -12,6 +12,16 @@
 
 #include "xeno/layout.h"
 
+/* Most vCPUs the ACPI tables describe (xAPIC entries up to APIC ID 254,
+ * x2APIC entries above). */
+#define LOADER_MAX_VCPUS 1024
+
+/* Low RAM ends at 640 KiB; Linux wants RAM there for its SMP trampoline. */
+#define LOADER_LOW_RAM_TOP 0xA0000ULL
+
+/* Smallest domain: the ACPI tables end at 1 MiB and the kernel lies above. */
+#define LOADER_MIN_LOW_RAM (2ULL << 20)
+
 /* Host view of guest RAM: gpa [0, low_size) and [4 GiB, 4 GiB + high_size). */
 struct guest_ram {
     uint8_t *low;

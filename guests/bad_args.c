@@ -1,0 +1,3 @@
+#include "guest.h"
+const char guest_name[] = GUEST_NAME;
+void test_main(void) {}

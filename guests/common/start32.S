@@ -1,0 +1,49 @@
+/* Entry of the 32-bit conformance guests: they stay in flat 32-bit
+ * protected mode with paging off, so every pointer is a guest-physical
+ * address and hypercalls use the 32-bit convention (EBX ECX EDX ESI EDI). */
+#include "layout.h"
+
+	.section .text.boot, "ax"
+	.code32
+	.globl _start32
+_start32:
+	cli
+	cld
+	movl %ebx, boot_start_info
+	lgdtl gdt_desc
+	ljmpl $SEL_CODE32, $1f
+1:	movl $SEL_DATA, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	movl %eax, %fs
+	movl %eax, %gs
+	movl $boot_stack_top, %esp
+	xorl %ebp, %ebp
+	pushl boot_start_info
+	call guest_start
+2:	cli
+	hlt
+	jmp 2b
+
+	.section .data
+	.balign 16
+gdt:
+	.quad 0
+	.quad 0                         /* no 64-bit code segment here */
+	.quad 0x00cf92000000ffff        /* SEL_DATA   = 0x10 */
+	.quad 0x00cf9a000000ffff        /* SEL_CODE32 = 0x18 */
+gdt_end:
+	.balign 8
+gdt_desc:
+	.word gdt_end - gdt - 1
+	.long gdt
+
+	.globl boot_start_info
+boot_start_info:
+	.long 0
+
+	.section .bss.page_aligned, "aw", @nobits
+	.balign 4096
+	.skip 16384
+boot_stack_top:

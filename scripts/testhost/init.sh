@@ -83,7 +83,7 @@ read -r up _ </newroot/proc/uptime
 echo "XENO-TESTHOST-READY uptime=${up}s"
 chroot /newroot /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root TERM=dumb LANG=C.UTF-8 XENO_TESTHOST=1 XENO_TESTHOST_SCRATCH="$XENO_TH_SCRATCH" \
-    /bin/sh "$XENO_TH_SCRATCH/scenario.sh"
+    /bin/sh "$XENO_TH_SCRATCH/scenario.sh" </dev/null
 rc=$?
 echo "$rc" >/scratch/rc
 sync

@@ -102,10 +102,11 @@ xeno_pack_cpio() { # src out
         mv -f "$tmp" "$2"
 }
 
-# Path of the compiled scripts/testhost/kvmprobe.c (compiled on first use
-# into the cache, keyed by the source's hash).
+# Path of the compiled scripts/testhost/kvmprobe.c: $XENO_KVMPROBE if set,
+# else compiled on first use into the cache, keyed by the source's hash.
 xeno_kvmprobe() {
     local src here cache key bin
+    if [ -n "${XENO_KVMPROBE:-}" ]; then echo "$XENO_KVMPROBE"; return; fi
     here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
     src=$here/kvmprobe.c
     cache=$(xeno_cache_dir) || return 1

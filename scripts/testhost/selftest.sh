@@ -24,6 +24,7 @@ if [ -z "$probe" ]; then
     . "$here/lib.sh"
     probe=$(xeno_kvmprobe)
 fi
+export XENO_KVMPROBE=$probe
 out=$("$probe" -n 5000000 -t 120 2>&1)
 rc=$?
 echo "selftest: $out"

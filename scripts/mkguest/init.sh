@@ -1,0 +1,54 @@
+#!/bin/busybox sh
+# /init of xeno guest images (scripts/mkguest/initramfs.sh).  For a Linux
+# PVH guest with console=hvc0.
+#
+# Kernel command line:
+#   xeno.run=CMD        run CMD (sh -c; quote it: xeno.run="xs ls /") and
+#                       print XENO-GUEST-EXIT=<status>, then power off
+#   xeno.after=shell    after xeno.run, start the shell instead
+# Modules in the image are loaded first.  Without xeno.run a shell runs on the console; leaving it powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin HOME=/root TERM=${TERM:-vt100}
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /tmp
+exec </dev/console >/dev/console 2>&1
+
+read -r up _ </proc/uptime
+echo "XENO-GUEST-INIT uptime=${up}s kernel=$(uname -r)"
+
+# The value of xeno.NAME= on the kernel command line ("..." quoting kept by
+# the kernel is honoured).
+arg() {
+    sed -n -e "s/.*[[:space:]]xeno\.$1=\"\([^\"]*\)\".*/\1/p;t" \
+        -e "s/.*[[:space:]]xeno\.$1=\([^[:space:]]*\).*/\1/p" <<EOF | head -1
+ $(cat /proc/cmdline)
+EOF
+}
+
+# Every module in the image (initramfs.sh --modules), deps first.
+for m in $(cat /modules/order 2>/dev/null); do
+    insmod "/modules/$m" || echo "guest-init: insmod $m failed"
+done
+
+poweroff_now() {
+    sync
+    poweroff -f
+    sleep 10
+    echo "guest-init: poweroff failed; halting"
+    halt -f
+}
+
+cmd=$(arg run)
+if [ -n "$cmd" ]; then
+    sh -c "$cmd"
+    rc=$?
+    echo "XENO-GUEST-EXIT=$rc"
+    [ "$(arg after)" = shell ] || poweroff_now
+fi
+echo "guest-init: shell on the console (exit to power off)"
+setsid cttyhack sh -l
+poweroff_now

@@ -1,0 +1,12 @@
+/* xend's control requests to a VMM (protocol: xeno/vmm_control.h). */
+#ifndef XENO_VMM_CONTROL_IMPL_H
+#define XENO_VMM_CONTROL_IMPL_H
+
+#include <stddef.h>
+
+struct vm;
+
+/* Handle one request line; writes one reply line (with '\n'). */
+void control_handle(struct vm *vm, const char *line, char *reply, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+/* The hypercall trap.  Guests reach hv_hypercall() through
+ *   - the hypercall page: stubs "mov $nr,%eax; out %eax,$port; ret" that the
+ *     VMM writes when the guest sets the MSR named in CPUID 0x40000002, and
+ *   - Linux's own vmcall/vmmcall sites, rewritten by the loader to
+ *     "out %eax,$port; nop".
+ * Both arrive here as a 4-byte OUT to XENO_HCALL_PORT. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "common/log.h"
+
+int msr_filter_setup(struct vm *vm)
+{
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_X86_USER_SPACE_MSR,
+        .args[0] = KVM_MSR_EXIT_REASON_FILTER,
+    };
+    /* One MSR, denied in both directions: KVM hands it to us instead of
+     * treating it as Hyper-V's guest OS id (a #GP on some hosts). */
+    static uint8_t deny_bitmap[1] = { 0 };
+    struct kvm_msr_filter f = {
+        .flags = KVM_MSR_FILTER_DEFAULT_ALLOW,
+        .ranges[0] = {
+            .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+            .nmsrs = 1, .base = XENO_HCALL_MSR, .bitmap = deny_bitmap,
+        },
+    };
+
+    if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+        return -errno;
+    return ioctl(vm->vm_fd, KVM_X86_SET_MSR_FILTER, &f) < 0 ? -errno : 0;
+}
+
+#define STUB_SIZE 32
+
+int hcall_page_fill(struct vm *vm, uint64_t gpa)
+{
+    uint8_t *page;
+
+    if (gpa & (XENO_PAGE_SIZE - 1))
+        return -EINVAL;
+    page = hv_gpa_is_ram(&vm->dom, gpa, XENO_PAGE_SIZE)
+               ? hv_gpa_ptr(&vm->dom, gpa, XENO_PAGE_SIZE) : NULL;
+    if (!page)
+        return -EINVAL;
+    memset(page, 0xcc, XENO_PAGE_SIZE); /* int3 between stubs */
+    for (unsigned nr = 0; nr < XENO_PAGE_SIZE / STUB_SIZE; nr++) {
+        uint8_t *s = page + nr * STUB_SIZE;
+        s[0] = 0xb8; /* mov $nr, %eax */
+        memcpy(s + 1, &nr, 4);
+        s[5] = 0xe7; /* out %eax, $port */
+        s[6] = XENO_HCALL_PORT;
+        s[7] = 0xc3; /* ret */
+    }
+    vm->hcall_page_gpa = gpa;
+    return 0;
+}
+
+static bool guest_long_mode(const struct kvm_sregs *s)
+{
+    return (s->efer & (1u << 10)) && s->cs.l;
+}
+
+int hcall_handle_io(struct vcpu *v)
+{
+    struct kvm_regs r;
+    struct kvm_sregs s;
+    struct hv_vcpu_state vs;
+    uint64_t a[6], nr;
+    long ret;
+
+    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    vs = (struct hv_vcpu_state){ .id = v->id, .long_mode = guest_long_mode(&s),
+                                 .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
+                                 .efer = s.efer };
+    if (vs.long_mode) {
+        nr = r.rax;
+        uint64_t a64[6] = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
+        memcpy(a, a64, sizeof(a));
+    } else {
+        nr = (uint32_t)r.rax;
+        uint64_t a32[6] = { (uint32_t)r.rbx, (uint32_t)r.rcx, (uint32_t)r.rdx,
+                            (uint32_t)r.rsi, (uint32_t)r.rdi, (uint32_t)r.rbp };
+        memcpy(a, a32, sizeof(a));
+    }
+    v->exits_hcall++;
+    ret = hv_hypercall(&v->vm->dom, &vs, nr, a);
+    r.rax = vs.long_mode ? (uint64_t)(int64_t)ret : (uint32_t)ret;
+    /* RIP stays: KVM completes the OUT (skips it) on the next entry. */
+    return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+}

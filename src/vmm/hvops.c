@@ -1,0 +1,128 @@
+/* The VMM's side of struct hv_ops: how the pure Xen ABI core reaches KVM,
+ * the console and the backends. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <time.h>
+#include <xen/sched.h>
+
+#include "common/log.h"
+#include "xeno/exit.h"
+
+uint64_t vm_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void op_upcall(void *o, unsigned vcpu, uint8_t vector)
+{
+    struct vm *vm = o;
+    int rc = kvm_signal_upcall(vm, vcpu, vector);
+    if (rc)
+        log_warn("upcall to vcpu%u failed: %d", vcpu, rc);
+}
+
+static int op_map_frame(void *o, uint64_t gpa, void *host, uint64_t len)
+{
+    return kvm_map_frame(o, gpa, host, len);
+}
+
+static void op_shutdown(void *o, unsigned reason)
+{
+    static const char *const names[] = { "poweroff", "reboot", "suspend",
+                                         "crash", "watchdog", "soft_reset" };
+    struct vm *vm = o;
+
+    log_info("domain %u: shutdown: %s", vm->cfg.domid,
+             reason < 6 ? names[reason] : "unknown");
+    vm_request_stop(vm, reason == SHUTDOWN_poweroff ? XENO_EXIT_POWEROFF
+                                                    : XENO_EXIT_SHUTDOWN_BASE + (int)reason);
+}
+
+static void op_console_write(void *o, const char *buf, size_t len)
+{
+    (void)o;
+    conout_write(buf, len);
+}
+
+static void op_backend_notify(void *o, unsigned port)
+{
+    struct vm *vm = o;
+
+    if (port == vm->console_port)
+        console_backend_drain(&vm->pvcon);
+    else if (port == vm->store_port)
+        xs_kick(vm);
+}
+
+static void op_yield(void *o, unsigned vcpu)
+{
+    (void)o; (void)vcpu;
+    sched_yield();
+}
+
+static void op_poll_wait(void *o, unsigned vcpu, uint64_t timeout_ns)
+{
+    struct vm *vm = o;
+    struct timespec ts;
+    uint64_t deadline;
+
+    (void)vcpu;
+    /* Xen's timeout is absolute system time; ours counts from VM start.
+     * Cap the wait so a lost wake-up costs at most 10 ms. */
+    deadline = vm_now_ns() + 10000000ull;
+    if (timeout_ns && timeout_ns + vm->start_ns < deadline)
+        deadline = timeout_ns + vm->start_ns;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = vm_now_ns();
+    uint64_t wait = deadline > now ? deadline - now : 0;
+    ts.tv_sec += (time_t)(wait / 1000000000ull);
+    ts.tv_nsec += (long)(wait % 1000000000ull);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&vm->state_lock);
+    uint64_t gen = vm->poll_gen;
+    while (gen == vm->poll_gen && !vm->stopping)
+        if (pthread_cond_timedwait(&vm->state_cond, &vm->state_lock, &ts) == ETIMEDOUT)
+            break;
+    pthread_mutex_unlock(&vm->state_lock);
+}
+
+static void op_poll_kick(void *o)
+{
+    struct vm *vm = o;
+    pthread_mutex_lock(&vm->state_lock);
+    vm->poll_gen++;
+    pthread_cond_broadcast(&vm->state_cond);
+    pthread_mutex_unlock(&vm->state_lock);
+}
+
+static void op_log(void *o, const char *msg)
+{
+    struct vm *vm = o;
+    log_info("domain %u: %s", vm->cfg.domid, msg);
+}
+
+static uint64_t op_now_ns(void *o)
+{
+    struct vm *vm = o;
+    return vm_now_ns() - vm->start_ns;
+}
+
+const struct hv_ops vm_hv_ops = {
+    .upcall = op_upcall,
+    .map_frame = op_map_frame,
+    .shutdown = op_shutdown,
+    .console_write = op_console_write,
+    .backend_notify = op_backend_notify,
+    .yield = op_yield,
+    .poll_wait = op_poll_wait,
+    .poll_kick = op_poll_kick,
+    .log = op_log,
+    .now_ns = op_now_ns,
+};

@@ -1,0 +1,336 @@
+/* xeno-vmm: one process per guest domain.  Usage in vmm_control.h. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xen/arch-x86/hvm/start_info.h>
+#include <xen/hvm/params.h>
+
+#include "common/log.h"
+#include "loader/loader.h"
+#include "xeno/exit.h"
+
+#define MAX_MEMORY_MIB (1024ull * 1024)   /* 1 TiB */
+#define MAX_IMAGE (1ull << 30)
+#define DEFAULT_MEMORY_MIB 256
+
+void control_mark_start(void);
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: xeno-vmm --kernel PATH [--ramdisk PATH] [--cmdline STR]\n"
+        "                [--memory MiB] [--vcpus N] [--name NAME] [--domid N]\n"
+        "                [--log FILE] [--xenstored-dir DIR] [--control PATH]\n"
+        "                [--console-socket PATH] [--no-stdio-console] [--verbose]\n"
+        "Runs one Xen PVH domain on KVM.  Exit status: 0 poweroff, 100+SHUTDOWN_*\n"
+        "(101 reboot, 102 suspend, 103 crash, 104 watchdog, 105 soft_reset),\n"
+        "3 destroyed, 1 VMM error, 2 usage error.\n");
+}
+
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || s[0] == '-' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static bool valid_name(const char *s)
+{
+    if (!*s || strlen(s) > 64)
+        return false;
+    for (; *s; s++)
+        if (!(*s == '-' || *s == '_' || *s == '.' || (*s >= '0' && *s <= '9') ||
+              (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+            return false;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct vm_config *c)
+{
+    enum { O_KERNEL = 256, O_RAMDISK, O_CMDLINE, O_MEMORY, O_VCPUS, O_NAME,
+           O_DOMID, O_LOG, O_XSDIR, O_CONTROL, O_CONSOCK, O_NOSTDIO, O_VERBOSE, O_HELP };
+    static const struct option opts[] = {
+        { "kernel", 1, 0, O_KERNEL }, { "ramdisk", 1, 0, O_RAMDISK },
+        { "cmdline", 1, 0, O_CMDLINE }, { "memory", 1, 0, O_MEMORY },
+        { "vcpus", 1, 0, O_VCPUS }, { "name", 1, 0, O_NAME },
+        { "domid", 1, 0, O_DOMID }, { "log", 1, 0, O_LOG },
+        { "xenstored-dir", 1, 0, O_XSDIR }, { "control", 1, 0, O_CONTROL },
+        { "console-socket", 1, 0, O_CONSOCK }, { "no-stdio-console", 0, 0, O_NOSTDIO },
+        { "verbose", 0, 0, O_VERBOSE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 },
+    };
+    uint64_t v;
+    int o;
+
+    *c = (struct vm_config){ .cmdline = "", .memory_mib = DEFAULT_MEMORY_MIB,
+                             .vcpus = 1, .domid = 1, .stdio_console = true };
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case O_KERNEL: c->kernel_path = optarg; break;
+        case O_RAMDISK: c->ramdisk_path = optarg; break;
+        case O_CMDLINE: c->cmdline = optarg; break;
+        case O_NAME:
+            if (!valid_name(optarg)) {
+                fprintf(stderr, "xeno-vmm: --name: use 1-64 of [A-Za-z0-9._-]\n");
+                return -1;
+            }
+            c->name = optarg;
+            break;
+        case O_LOG: c->log_path = optarg; break;
+        case O_XSDIR: c->xenstored_dir = optarg; break;
+        case O_CONTROL: c->control_path = optarg; break;
+        case O_CONSOCK: c->console_socket = optarg; break;
+        case O_NOSTDIO: c->stdio_console = false; break;
+        case O_VERBOSE: c->verbose = true; break;
+        case O_HELP: usage(stdout); exit(0);
+        case O_MEMORY:
+            if (parse_uint(optarg, MAX_MEMORY_MIB, &v) || v < 4) {
+                fprintf(stderr, "xeno-vmm: --memory %s: give MiB between 4 and %llu\n",
+                        optarg, MAX_MEMORY_MIB);
+                return -1;
+            }
+            c->memory_mib = v;
+            break;
+        case O_VCPUS:
+            if (parse_uint(optarg, HV_MAX_VCPUS, &v) || v == 0) {
+                fprintf(stderr, "xeno-vmm: --vcpus %s: give 1 to %d\n", optarg, HV_MAX_VCPUS);
+                return -1;
+            }
+            c->vcpus = (unsigned)v;
+            break;
+        case O_DOMID:
+            if (parse_uint(optarg, 0x7fef, &v) || v == 0) {
+                fprintf(stderr, "xeno-vmm: --domid %s: give 1 to 32751\n", optarg);
+                return -1;
+            }
+            c->domid = (unsigned)v;
+            break;
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind != argc || !c->kernel_path) {
+        fprintf(stderr, "xeno-vmm: %s\n", optind != argc ? "unexpected argument"
+                                                       : "--kernel is required");
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *len)
+{
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0)
+        return -errno;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        rc = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+        goto out;
+    }
+    if ((uint64_t)st.st_size > MAX_IMAGE || st.st_size == 0) {
+        rc = st.st_size == 0 ? -ENOEXEC : -EFBIG;
+        goto out;
+    }
+    *len = (size_t)st.st_size;
+    *data = malloc(*len);
+    if (!*data) {
+        rc = -ENOMEM;
+        goto out;
+    }
+    for (size_t off = 0; off < *len;) {
+        ssize_t n = read(fd, *data + off, *len - off);
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            free(*data);
+            goto out;
+        }
+        off += (size_t)n;
+    }
+out:
+    close(fd);
+    return rc;
+}
+
+/* The loader wrote the memory map into guest RAM; hv answers
+ * XENMEM_memory_map from the same table. */
+static void memmap_to_hv(struct vm *vm, uint64_t start_info_gpa)
+{
+    const struct hvm_start_info *si = hv_gpa_ptr(&vm->dom, start_info_gpa, sizeof(*si));
+    struct hv_memmap_entry e[HV_MAX_MEMMAP];
+    unsigned n = 0;
+
+    if (!si)
+        return;
+    const struct hvm_memmap_table_entry *m =
+        hv_gpa_ptr(&vm->dom, si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(*m));
+    for (unsigned i = 0; m && i < si->memmap_entries && n < HV_MAX_MEMMAP; i++)
+        e[n++] = (struct hv_memmap_entry){ m[i].addr, m[i].size, m[i].type };
+    hv_set_memmap(&vm->dom, e, n);
+}
+
+static int load_guest(struct vm *vm, struct boot_result *res)
+{
+    struct guest_ram ram = { vm->mem, vm->low_size,
+                             vm->high_size ? vm->mem + vm->low_size : NULL, vm->high_size };
+    struct boot_config bc = { .cmdline = vm->cfg.cmdline, .vcpus = vm->cfg.vcpus };
+    uint8_t *kernel = NULL, *initrd = NULL;
+    char err[256] = "";
+    int rc;
+
+    rc = read_file(vm->cfg.kernel_path, &kernel, &bc.kernel_len);
+    if (rc) {
+        log_err("%s: %s", vm->cfg.kernel_path, rc == -ENOEXEC ? "empty file" : strerror(-rc));
+        return rc;
+    }
+    if (vm->cfg.ramdisk_path) {
+        rc = read_file(vm->cfg.ramdisk_path, &initrd, &bc.initrd_len);
+        if (rc) {
+            log_err("%s: %s", vm->cfg.ramdisk_path, strerror(-rc));
+            goto out;
+        }
+    }
+    bc.kernel = kernel;
+    bc.initrd = initrd;
+    rc = boot_prepare(&ram, &bc, res, err, sizeof(err));
+    if (rc)
+        log_err("%s: %s", vm->cfg.kernel_path, err[0] ? err : strerror(-rc));
+out:
+    free(kernel);
+    free(initrd);
+    return rc;
+}
+
+static void pvcon_output(void *o, const char *buf, size_t len) { (void)o; conout_write(buf, len); }
+static void pvcon_notify(void *o)
+{
+    struct vm *vm = o;
+    hv_evtchn_set_pending(&vm->dom, vm->console_port);
+}
+
+/* Console and xenstore pages, their ports and HVM params. */
+static int setup_special(struct vm *vm)
+{
+    char err[256];
+    int port = hv_evtchn_alloc_backend(&vm->dom, 0);
+
+    if (port < 0)
+        return port;
+    vm->console_port = (unsigned)port;
+    console_backend_init(&vm->pvcon, vm->special, pvcon_output, pvcon_notify, vm);
+    hv_set_param(&vm->dom, HVM_PARAM_CONSOLE_PFN, XENO_CONSOLE_PFN);
+    hv_set_param(&vm->dom, HVM_PARAM_CONSOLE_EVTCHN, vm->console_port);
+    if (!vm->cfg.xenstored_dir)
+        return 0;
+    port = hv_evtchn_alloc_backend(&vm->dom, 0);
+    if (port < 0)
+        return port;
+    vm->store_port = (unsigned)port;
+    hv_set_param(&vm->dom, HVM_PARAM_STORE_PFN, XENO_XENSTORE_PFN);
+    hv_set_param(&vm->dom, HVM_PARAM_STORE_EVTCHN, vm->store_port);
+    int rc = xs_attach(vm, err, sizeof(err));
+    if (rc)
+        log_err("%s", err);
+    return rc;
+}
+
+static int vm_init(struct vm *vm)
+{
+    pthread_condattr_t ca;
+
+    vm->store_kick_fd = vm->store_notify_fd = vm->store_sock = -1;
+    vm->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    pthread_mutex_init(&vm->state_lock, NULL);
+    pthread_mutex_init(&vm->slot_lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&vm->state_cond, &ca);
+    vm->start_ns = vm_now_ns();
+    return vm->wake_fd < 0 ? -errno : 0;
+}
+
+static int run(struct vm *vm)
+{
+    struct boot_result res;
+    char err[256];
+    int rc;
+
+    if (vm_init(vm) || conout_init(vm)) {
+        log_err("setup: %s", strerror(errno));
+        return XENO_EXIT_VMM_ERROR;
+    }
+    if ((rc = kvm_open_vm(vm, err, sizeof(err)))) {
+        log_err("%s", err);
+        return XENO_EXIT_VMM_ERROR;
+    }
+    if (hv_domain_init(&vm->dom, (uint16_t)vm->cfg.domid, vm->cfg.vcpus, &vm_hv_ops, vm) ||
+        kvm_setup_memory(vm, err, sizeof(err))) {
+        log_err("%s", err);
+        return XENO_EXIT_VMM_ERROR;
+    }
+    if (load_guest(vm, &res) || setup_special(vm))
+        return XENO_EXIT_VMM_ERROR;
+    memmap_to_hv(vm, res.start_info_gpa);
+    if (vm->cfg.verbose)
+        log_info("entry %#" PRIx64 ", start_info %#" PRIx64 ", %d hypercall sites patched",
+                 res.entry, res.start_info_gpa, res.patched_sites);
+    for (unsigned i = 0; i < vm->cfg.vcpus; i++) {
+        if ((rc = vcpu_create(vm, i))) {
+            log_err("vcpu%u: %s", i, strerror(-rc));
+            return XENO_EXIT_VMM_ERROR;
+        }
+    }
+    if ((rc = vcpu_set_boot_state(&vm->vcpu[0], res.entry, res.start_info_gpa))) {
+        log_err("vcpu0 boot state: %s", strerror(-rc));
+        return XENO_EXIT_VMM_ERROR;
+    }
+    control_mark_start();
+    for (unsigned i = 0; i < vm->cfg.vcpus; i++)
+        if ((rc = vcpu_start(&vm->vcpu[i]))) {
+            log_err("vcpu%u thread: %s", i, strerror(-rc));
+            vm_request_stop(vm, XENO_EXIT_VMM_ERROR);
+            break;
+        }
+    if ((rc = ioloop_run(vm)))
+        vm_request_stop(vm, XENO_EXIT_VMM_ERROR);
+    vm_kick_all(vm);
+    for (unsigned i = 0; i < vm->cfg.vcpus; i++)
+        if (vm->vcpu[i].started)
+            pthread_join(vm->vcpu[i].thread, NULL);
+    if (vm->cfg.verbose)
+        for (unsigned i = 0; i < vm->cfg.vcpus; i++)
+            log_info("vcpu%u exits: io %" PRIu64 " (hypercalls %" PRIu64 "), mmio %" PRIu64
+                     ", msr %" PRIu64 ", other %" PRIu64, i, vm->vcpu[i].exits_io,
+                     vm->vcpu[i].exits_hcall, vm->vcpu[i].exits_mmio,
+                     vm->vcpu[i].exits_msr, vm->vcpu[i].exits_other);
+    return vm->exit_status;
+}
+
+int main(int argc, char **argv)
+{
+    static struct vm vm;
+
+    log_init("xeno-vmm", LOG_INFO);
+    if (parse_args(argc, argv, &vm.cfg))
+        return XENO_EXIT_USAGE;
+    if (vm.cfg.vcpus > 1 && vm.cfg.memory_mib < 8) {
+        fprintf(stderr, "xeno-vmm: too little memory for %u vCPUs\n", vm.cfg.vcpus);
+        return XENO_EXIT_USAGE;
+    }
+    return run(&vm);
+}

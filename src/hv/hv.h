@@ -119,6 +119,7 @@ struct hv_domain {
     unsigned gnttab_nr_frames;
     unsigned gnttab_max_frames;
 
+    uint64_t wc_boot_ns;       /* wall clock (Unix ns) at system time 0 */
     uint64_t params[64];       /* HVM_NR_PARAMS in params.h is 39 */
 
     struct hv_memmap_entry memmap[HV_MAX_MEMMAP];

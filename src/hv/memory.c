@@ -12,6 +12,20 @@
  * headers). */
 #define MEMORY_OP_CMD_BITS 6
 
+/* Wall clock at system time 0, under the version protocol: odd while
+ * the fields change. */
+static void write_wallclock(struct hv_domain *d, struct shared_info *s)
+{
+    uint32_t v = __atomic_load_n(&s->wc_version, __ATOMIC_RELAXED);
+    uint64_t sec = d->wc_boot_ns / 1000000000ull;
+
+    __atomic_store_n(&s->wc_version, v | 1, __ATOMIC_RELEASE);
+    s->wc_sec = (uint32_t)sec;
+    s->wc_sec_hi = (uint32_t)(sec >> 32);
+    s->wc_nsec = (uint32_t)(d->wc_boot_ns % 1000000000ull);
+    __atomic_store_n(&s->wc_version, (v | 1) + 1, __ATOMIC_RELEASE);
+}
+
 int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn)
 {
     uint8_t *own = NULL;
@@ -28,6 +42,7 @@ int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn)
         free(d->shared_info_own);
         d->shared_info_own = own;
     }
+    write_wallclock(d, (struct shared_info *)page);
     d->shared_info_gpa = gpfn << HV_PAGE_SHIFT;
     __atomic_store_n(&d->shared_info, page, __ATOMIC_RELEASE);
     return 0;

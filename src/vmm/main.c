@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/hvm/params.h>
@@ -261,6 +262,9 @@ static int vm_init(struct vm *vm)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&vm->state_cond, &ca);
     vm->start_ns = vm_now_ns();
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    vm->wc_boot_ns = (uint64_t)rt.tv_sec * 1000000000ull + (uint64_t)rt.tv_nsec;
     return vm->wake_fd < 0 ? -errno : 0;
 }
 
@@ -283,6 +287,7 @@ static int run(struct vm *vm)
         log_err("%s", err);
         return XENO_EXIT_VMM_ERROR;
     }
+    vm->dom.wc_boot_ns = vm->wc_boot_ns;
     if (load_guest(vm, &res) || setup_special(vm))
         return XENO_EXIT_VMM_ERROR;
     memmap_to_hv(vm, res.start_info_gpa);

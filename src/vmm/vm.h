@@ -57,6 +57,7 @@ struct vm {
     struct vcpu vcpu[HV_MAX_VCPUS];
     uint64_t hcall_page_gpa;
     uint64_t start_ns;
+    uint64_t wc_boot_ns;
 
     /* Run state. */
     pthread_mutex_t state_lock;

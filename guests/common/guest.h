@@ -145,8 +145,9 @@ typedef void (*irq_handler_t)(struct trap_frame *f);
 void traps_init(void);
 void traps_load(void);            /* lidt on this CPU */
 void set_irq_handler(unsigned int vector, irq_handler_t h);
-/* Waits up to about a second of TSC time (assuming >= 1 GHz... bounded
- * by iterations too) for *flag to become non-zero. */
+/* Spins (at most the given TSC cycles, and a bounded number of
+ * iterations) until *counter >= target / *flag != 0; returns whether. */
+int wait_ge(volatile int *counter, int target, unsigned long cycles);
 int wait_for(volatile int *flag, unsigned long cycles);
 
 /* Local APIC (xAPIC MMIO, identity-mapped). */

@@ -78,6 +78,10 @@ ap_start32:
 	movl %eax, %ds
 	movl %eax, %es
 	movl %eax, %ss
+	movl $ap_stack_top, %esp        /* enter_long_mode uses the stack */
+	movl %cr0, %eax
+	andl $0x9fffffff, %eax          /* caches on: clear CD, NW (reset state) */
+	movl %eax, %cr0
 	movl $ap_start64, %edi
 	jmp enter_long_mode
 

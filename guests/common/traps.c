@@ -57,16 +57,21 @@ void trap_dispatch(struct trap_frame *f)
 	finish();
 }
 
-int wait_for(volatile int *flag, unsigned long cycles)
+int wait_ge(volatile int *counter, int target, unsigned long cycles)
 {
 	uint64_t start = rdtsc();
 
-	for (unsigned long i = 0; i < 200000000UL && !*flag; i++) {
+	for (unsigned long i = 0; i < 200000000UL && *counter < target; i++) {
 		cpu_relax();
 		if (rdtsc() - start > cycles)
 			break;
 	}
-	return *flag;
+	return *counter >= target;
+}
+
+int wait_for(volatile int *flag, unsigned long cycles)
+{
+	return wait_ge(flag, 1, cycles);
 }
 
 uint32_t lapic_read(uint32_t reg)

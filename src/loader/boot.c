@@ -71,6 +71,10 @@ static int load_elf(struct guest_ram *ram, const uint8_t *img, size_t len,
                          "no PVH entry point (XEN_ELFNOTE_PHYS32_ENTRY)");
     if (!rc)
         rc = elf_load(elf, ram, &res->kernel_start, &res->kernel_end, err, errlen);
+    if (!rc && (notes.entry < res->kernel_start || notes.entry >= res->kernel_end))
+        rc = loader_fail(err, errlen, -ENOEXEC,
+                         "PVH entry point %#llx lies outside the loaded kernel",
+                         (unsigned long long)notes.entry);
     if (!rc && notes.has_hcall_page &&
         (elf_vaddr_to_paddr(elf, notes.hcall_page_vaddr, &res->hypercall_page_gpa) < 0 ||
          !guest_ram_ptr(ram, res->hypercall_page_gpa, XENO_PAGE_SIZE)))

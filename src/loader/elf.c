@@ -229,11 +229,13 @@ static int check_placement(const struct elf_image *elf, unsigned i,
                            char *err, size_t errlen)
 {
     const struct elf_seg *s = &elf->seg[i];
+    /* 640 KiB..1 MiB is not RAM for the guest and holds the ACPI tables. */
     if (ranges_overlap(s->paddr, s->memsz, XENO_BOOTINFO_BASE, XENO_BOOTINFO_SIZE) ||
-        ranges_overlap(s->paddr, s->memsz, XENO_ACPI_BASE, XENO_ACPI_SIZE))
+        ranges_overlap(s->paddr, s->memsz, LOADER_LOW_RAM_TOP,
+                       XENO_ACPI_BASE + XENO_ACPI_SIZE - LOADER_LOW_RAM_TOP))
         return loader_fail(err, errlen, -EINVAL,
                            "ELF: segment %u [%#llx, %#llx) overlaps xeno's boot "
-                           "information or ACPI area below 1 MiB", i,
+                           "information or the 640 KiB-1 MiB hole", i,
                            (unsigned long long)s->paddr,
                            (unsigned long long)(s->paddr + s->memsz));
     for (unsigned j = 0; j < i; j++) {

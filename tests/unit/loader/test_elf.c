@@ -93,6 +93,12 @@ static void test_entry_note_8_bytes(void)
     CHECK_EQ(boot_spec(&t, &res), 0);
     CHECK_EQ(res.entry, 0x1000850);
 
+    entry = 0x2000000;          /* outside the kernel */
+    t.nnote = 0;
+    test_elf_add_note(&t, XEN_ELFNOTE_PHYS32_ENTRY, &entry, 8);
+    CHECK_EQ(boot_spec(&t, &res), -ENOEXEC);
+    CHECK(test_contains(err, "outside the loaded kernel"));
+
     entry = 0x100000000ULL;     /* not a 32-bit address */
     t.nnote = 0;
     test_elf_add_note(&t, XEN_ELFNOTE_PHYS32_ENTRY, &entry, 8);
@@ -193,6 +199,14 @@ static void test_overlaps(void)
     CHECK(test_contains(err, "boot information"));
     t.seg[0] = (struct test_seg){ .paddr = 0xf0000, .filesz = 0x20000 };
     CHECK_EQ(boot_spec(&t, &res), -EINVAL);
+    t.seg[0] = (struct test_seg){ .paddr = 0xa0000, .filesz = 0x1000 };
+    CHECK_EQ(boot_spec(&t, &res), -EINVAL);
+    CHECK(test_contains(err, "640 KiB-1 MiB hole"));
+    /* Just below the hole is RAM. */
+    t.seg[0] = (struct test_seg){ .paddr = 0x9f000, .filesz = 0x1000 };
+    t.nnote = 0;
+    test_elf_add_entry(&t, 0x9f000);
+    CHECK_EQ(boot_spec(&t, &res), 0);
 }
 
 static void test_bad_segments(void)

@@ -85,6 +85,6 @@ if [ -n "$reason" ]; then
 	echo "run-guest: FAILED: $(basename "$guest"): $reason" >&2
 	exit 1
 fi
-grep -E '(^|[^[:alnum:]_])(PASS|WARN|DONE) ' "$log"
+cat "$log"
 echo "run-guest: ok: $(basename "$guest") exit $status, $(grep -cE "$pass_re" "$log") checks passed"
 exit 0

@@ -1,24 +1,13 @@
 /* Entry of the 32-bit conformance guests: they stay in flat 32-bit
  * protected mode with paging off, so every pointer is a guest-physical
  * address and hypercalls use the 32-bit convention (EBX ECX EDX ESI EDI). */
-#include "layout.h"
+#include "entry.h"
 
 	.section .text.boot, "ax"
 	.code32
 	.globl _start32
 _start32:
-	cli
-	cld
-	movl %ebx, boot_start_info
-	lgdtl gdt_desc
-	ljmpl $SEL_CODE32, $1f
-1:	movl $SEL_DATA, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
-	movl $boot_stack_top, %esp
+	pvh_entry_prologue
 	xorl %ebp, %ebp
 	pushl boot_start_info
 	call guest_start

@@ -14,7 +14,7 @@
  * The AP trampoline (ap_tramp_start..ap_tramp_end) is copied by the BSP to
  * GUEST_TRAMP_BASE below 640 KiB; it enters ap_start32 which reuses the
  * long-mode switch and calls ap_main(). */
-#include "layout.h"
+#include "entry.h"
 
 #define PTE_P   0x001
 #define PTE_W   0x002
@@ -24,18 +24,7 @@
 	.code32
 	.globl _start32
 _start32:
-	cli
-	cld
-	movl %ebx, boot_start_info
-	lgdtl gdt_desc
-	ljmpl $SEL_CODE32, $1f
-1:	movl $SEL_DATA, %eax
-	movl %eax, %ds
-	movl %eax, %es
-	movl %eax, %ss
-	movl %eax, %fs
-	movl %eax, %gs
-	movl $boot_stack_top, %esp
+	pvh_entry_prologue
 	movl $start64, %edi
 	jmp enter_long_mode
 

@@ -1,0 +1,246 @@
+/* The domain table: create, destroy, shutdown, pause, memory, records. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "config_json.h"
+#include "xend.h"
+
+const char *dom_state_name(enum dom_state s)
+{
+    static const char *const names[] = { "creating", "running", "paused",
+                                         "shutdown", "crashed" };
+    return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+struct domain *dom_by_name(struct xend *x, const char *name)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used && strcmp(x->doms[k].cfg.name, name) == 0)
+            return &x->doms[k];
+    return NULL;
+}
+
+struct domain *dom_by_pid(struct xend *x, pid_t pid)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used && x->doms[k].pid == pid)
+            return &x->doms[k];
+    return NULL;
+}
+
+struct domain *dom_lookup(struct xend *x, const char *s)
+{
+    char *end;
+    long id = strtol(s, &end, 10);
+    if (*s && !*end) {
+        for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+            if (x->doms[k].used && x->doms[k].domid == id)
+                return &x->doms[k];
+        return NULL;
+    }
+    return dom_by_name(x, s);
+}
+
+static bool domid_in_use(struct xend *x, int id)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used && x->doms[k].domid == id)
+            return true;
+    return false;
+}
+
+/* Ids count up from 1 like Xen's and are not reused until they wrap. */
+static struct domain *dom_alloc(struct xend *x)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++) {
+        struct domain *d = &x->doms[k];
+        if (d->used)
+            continue;
+        memset(d, 0, sizeof(*d));
+        do {
+            if (x->next_domid < 1 || x->next_domid >= 0x7ff0)
+                x->next_domid = 1;
+            d->domid = x->next_domid++;
+        } while (domid_in_use(x, d->domid));
+        d->used = true;
+        return d;
+    }
+    return NULL;
+}
+
+static void dom_release(struct xend *x, struct domain *d)
+{
+    store_domain_remove(x, d);
+    state_remove(x, d);
+    config_free(&d->cfg);
+    memset(d, 0, sizeof(*d));
+    state_save_node(x);
+}
+
+/* Starts the VMM of an allocated domain; on failure the slot is freed. */
+static int dom_start(struct xend *x, struct domain *d, char *err, size_t len)
+{
+    d->state = DS_CREATING;
+    d->target_mib = d->cfg.memory_mib;
+    int r = state_save(x, d);               /* "creating": see state.c */
+    if (r == 0)
+        r = vmm_spawn(x, d, err, len);
+    if (r == 0)
+        r = state_save(x, d);               /* now with the pid */
+    if (r == 0)
+        r = vmm_wait_ready(x, d, err, len);
+    if (r < 0) {
+        vmm_kill(x, d);
+        xdmesg(x, "domain %d (%s) failed to start: %s", d->domid,
+               d->cfg.name, err);
+        dom_release(x, d);
+        return r;
+    }
+    d->state = DS_RUNNING;
+    store_domain_write(x, d);
+    state_save(x, d);
+    xdmesg(x, "domain %d (%s) started: xeno-vmm pid %d, %llu MiB, %u vCPUs",
+           d->domid, d->cfg.name, d->pid,
+           (unsigned long long)d->cfg.memory_mib, d->cfg.vcpus);
+    return 0;
+}
+
+int dom_create(struct xend *x, const struct domain_config *cfg,
+               struct domain **out, char *err, size_t len)
+{
+    if (dom_by_name(x, cfg->name)) {
+        snprintf(err, len, "a domain named '%s' already exists", cfg->name);
+        return -EEXIST;
+    }
+    int r = mem_check(x, NULL, cfg->memory_mib, err, len);
+    if (r < 0)
+        return r;
+    struct domain *d = dom_alloc(x);
+    if (!d) {
+        snprintf(err, len, "too many domains (max %d)", XEND_MAX_DOMAINS);
+        return -EBUSY;
+    }
+    if (config_copy(&d->cfg, cfg) < 0) {
+        d->used = false;
+        snprintf(err, len, "out of memory");
+        return -ENOMEM;
+    }
+    r = dom_start(x, d, err, len);
+    if (r == 0 && out)
+        *out = d;
+    state_save_node(x);
+    return r;
+}
+
+int dom_destroy(struct xend *x, struct domain *d)
+{
+    d->destroying = true;
+    vmm_kill(x, d);
+    xdmesg(x, "domain %d (%s) destroyed", d->domid, d->cfg.name);
+    dom_release(x, d);
+    return 0;
+}
+
+int dom_shutdown(struct xend *x, struct domain *d, enum dom_reason why,
+                 char *err, size_t len)
+{
+    const char *reason = why == DR_REBOOT ? "reboot" : "poweroff";
+    if (d->pid <= 0 || d->state == DS_CREATING) {
+        snprintf(err, len, "domain %s is not running", d->cfg.name);
+        return -EBUSY;
+    }
+    json_object *args = json_object_new_object();
+    json_object_object_add(args, "reason", json_object_new_string(reason));
+    int via_vmm = vmm_call(d, "shutdown", args, NULL, 2000);
+    int via_xs = store_domain_shutdown(x, d, reason);
+    if (via_vmm < 0 && via_xs < 0) {
+        snprintf(err, len, "can't ask %s to %s: no xenstore and the VMM "
+                 "has no shutdown command; use 'xm destroy'", d->cfg.name,
+                 reason);
+        return -EOPNOTSUPP;
+    }
+    d->requested = why;
+    xdmesg(x, "domain %d (%s): %s requested", d->domid, d->cfg.name, reason);
+    return 0;
+}
+
+int dom_pause(struct xend *x, struct domain *d, bool pause, char *err,
+              size_t len)
+{
+    if (d->pid <= 0 || (d->state != DS_RUNNING && d->state != DS_PAUSED)) {
+        snprintf(err, len, "domain %s is %s", d->cfg.name,
+                 dom_state_name(d->state));
+        return -EBUSY;
+    }
+    int r = vmm_call(d, pause ? "pause" : "unpause", NULL, NULL, 2000);
+    if (r < 0) {
+        snprintf(err, len, "xeno-vmm of %s: %s", d->cfg.name, strerror(-r));
+        return r;
+    }
+    d->state = pause ? DS_PAUSED : DS_RUNNING;
+    state_save(x, d);
+    xdmesg(x, "domain %d (%s) %s", d->domid, d->cfg.name,
+           pause ? "paused" : "unpaused");
+    return 0;
+}
+
+int dom_mem_set(struct xend *x, struct domain *d, uint64_t mib, char *err,
+                size_t len)
+{
+    if (mib > d->cfg.maxmem_mib) {
+        snprintf(err, len, "%llu MiB is above the maximum of %s (maxmem = "
+                 "%llu)", (unsigned long long)mib, d->cfg.name,
+                 (unsigned long long)d->cfg.maxmem_mib);
+        return -EINVAL;
+    }
+    int r = mib > d->target_mib ? mem_check(x, d, mib, err, len) : 0;
+    if (r < 0)
+        return r;
+    d->target_mib = mib;
+    store_domain_target(x, d);
+    state_save(x, d);
+    xdmesg(x, "domain %d (%s) memory target %llu MiB", d->domid, d->cfg.name,
+           (unsigned long long)mib);
+    return 0;
+}
+
+static void refresh(struct domain *d)
+{
+    json_object *rep, *v;
+    if (d->pid <= 0 || vmm_call(d, "info", NULL, &rep, 500) < 0)
+        return;
+    if (json_object_object_get_ex(rep, "cpu_time_ns", &v))
+        d->cpu_time = (double)json_object_get_int64(v) / 1e9;
+    json_object_put(rep);
+}
+
+json_object *dom_json(struct xend *x, struct domain *d, bool full)
+{
+    (void)x;
+    json_object *o = json_object_new_object();
+    refresh(d);
+    double up = d->pid > 0 ? difftime(time(NULL), d->start_time) : 0;
+    json_object_object_add(o, "domid", json_object_new_int(d->domid));
+    json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
+    json_object_object_add(o, "state", json_object_new_string(dom_state_name(d->state)));
+    json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->target_mib));
+    json_object_object_add(o, "maxmem", json_object_new_int64((int64_t)d->cfg.maxmem_mib));
+    json_object_object_add(o, "vcpus", json_object_new_int((int)d->cfg.vcpus));
+    json_object_object_add(o, "cpu_time", json_object_new_double(d->cpu_time));
+    json_object_object_add(o, "uptime", json_object_new_double(up));
+    json_object_object_add(o, "start_time", json_object_new_int64(d->start_time));
+    json_object_object_add(o, "pid", json_object_new_int(d->pid));
+    json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
+    if (d->pid > 0) {
+        json_object_object_add(o, "console_socket", json_object_new_string(d->con_path));
+        json_object_object_add(o, "control_socket", json_object_new_string(d->ctl_path));
+    }
+    json_object_object_add(o, "log", json_object_new_string(d->log_path));
+    if (full)
+        json_object_object_add(o, "config", config_to_json(&d->cfg));
+    return o;
+}

@@ -15,6 +15,9 @@
 /* xz dictionaries of real kernels are a few MiB; refuse absurd ones. */
 #define XZ_MEMLIMIT (256ULL << 20)
 
+/* Output grows by doubling from this. */
+#define OUT_CHUNK (64u << 10)
+
 /* Growable output buffer that refuses to exceed its cap. */
 struct outbuf {
     uint8_t *data;
@@ -29,7 +32,7 @@ static long outbuf_reserve(struct outbuf *o, size_t want)
 {
     if (o->cap - o->len >= want || o->cap == o->max)
         return (long)(o->cap - o->len);
-    size_t ncap = o->cap ? o->cap : 1 << 20;
+    size_t ncap = o->cap ? o->cap : OUT_CHUNK;
     while (ncap - o->len < want && ncap < o->max)
         ncap = ncap > o->max / 2 ? o->max : ncap * 2;
     if (ncap > o->max)
@@ -49,6 +52,16 @@ static int too_big(size_t max, const char *fmt, char *err, size_t errlen)
                        fmt, (unsigned long long)(max / MIB));
 }
 
+/* Free output space for the next step: > 0, or a negative errno with the
+ * reason written (-EFBIG once the cap is reached). */
+static long outbuf_next(struct outbuf *o, const char *fmt, char *err, size_t errlen)
+{
+    long room = outbuf_reserve(o, OUT_CHUNK);
+    if (room == 0)
+        return too_big(o->max, fmt, err, errlen);
+    return room;
+}
+
 static int unxz(const uint8_t *in, size_t in_len, struct outbuf *o,
                 char *err, size_t errlen)
 {
@@ -59,9 +72,8 @@ static int unxz(const uint8_t *in, size_t in_len, struct outbuf *o,
     s.next_in = in;
     s.avail_in = in_len;
     for (;;) {
-        long room = outbuf_reserve(o, 4 << 20);
+        long room = outbuf_next(o, "xz", err, errlen);
         if (room < 0) { rc = (int)room; break; }
-        if (room == 0) { rc = too_big(o->max, "xz", err, errlen); break; }
         s.next_out = o->data + o->len;
         s.avail_out = (size_t)room;
         lzma_ret r = lzma_code(&s, LZMA_FINISH);
@@ -89,9 +101,8 @@ static int unzstd(const uint8_t *in, size_t in_len, struct outbuf *o,
     /* Linux compresses with zstd -22 --ultra: a 128 MiB window. */
     ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 27);
     for (;;) {
-        long room = outbuf_reserve(o, 4 << 20);
+        long room = outbuf_next(o, "zstd", err, errlen);
         if (room < 0) { rc = (int)room; break; }
-        if (room == 0) { rc = too_big(o->max, "zstd", err, errlen); break; }
         ZSTD_outBuffer ob = { o->data + o->len, (size_t)room, 0 };
         size_t r = ZSTD_decompressStream(d, &ob, &ib);
         o->len += ob.pos;
@@ -121,9 +132,8 @@ static int ungzip(const uint8_t *in, size_t in_len, struct outbuf *o,
         return loader_fail(err, errlen, -ENOMEM, "gzip: decoder init failed");
     size_t consumed = 0;
     for (;;) {
-        long room = outbuf_reserve(o, 4 << 20);
+        long room = outbuf_next(o, "gzip", err, errlen);
         if (room < 0) { rc = (int)room; break; }
-        if (room == 0) { rc = too_big(o->max, "gzip", err, errlen); break; }
         /* zlib counts in uInt: feed at most 1 GiB at a time. */
         size_t chunk = in_len - consumed > (1u << 30) ? (1u << 30) : in_len - consumed;
         size_t ochunk = (size_t)room > (1u << 30) ? (1u << 30) : (size_t)room;
@@ -158,9 +168,8 @@ static int unlz4_frame(const uint8_t *in, size_t in_len, struct outbuf *o,
     if (LZ4F_isError(LZ4F_createDecompressionContext(&d, LZ4F_VERSION)))
         return loader_fail(err, errlen, -ENOMEM, "lz4: decoder init failed");
     for (;;) {
-        long room = outbuf_reserve(o, 4 << 20);
+        long room = outbuf_next(o, "lz4", err, errlen);
         if (room < 0) { rc = (int)room; break; }
-        if (room == 0) { rc = too_big(o->max, "lz4", err, errlen); break; }
         size_t osz = (size_t)room, isz = in_len - pos;
         size_t r = LZ4F_decompress(d, o->data + o->len, &osz, in + pos, &isz, NULL);
         pos += isz;
@@ -205,7 +214,11 @@ static int unlz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
                                "lz4: corrupt kernel payload (block size %u)", csize);
         if (csize > in_len - pos)
             return loader_fail(err, errlen, -EINVAL, "lz4: truncated kernel payload");
-        long room = outbuf_reserve(o, LZ4_LEGACY_BLOCK);
+        /* LZ4 expands at most about 255:1: do not reserve 8 MiB for a
+         * small block. */
+        uint64_t want = (uint64_t)csize * 255 + 16;
+        long room = outbuf_reserve(o, want < LZ4_LEGACY_BLOCK ? (size_t)want
+                                                              : LZ4_LEGACY_BLOCK);
         if (room < 0)
             return (int)room;
         if (room == 0)
@@ -214,7 +227,7 @@ static int unlz4_legacy(const uint8_t *in, size_t in_len, struct outbuf *o,
         int n = LZ4_decompress_safe((const char *)in + pos, (char *)o->data + o->len,
                                     (int)csize, cap);
         if (n < 0) {
-            if (cap < (int)LZ4_LEGACY_BLOCK)
+            if (o->cap == o->max && cap < (int)LZ4_LEGACY_BLOCK)
                 return too_big(o->max, "lz4", err, errlen);
             return loader_fail(err, errlen, -EINVAL, "lz4: corrupt kernel payload");
         }

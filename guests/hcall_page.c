@@ -4,6 +4,7 @@
  * convention) and the 64-bit image as an ELF of class 32. */
 #include "guest.h"
 
+#include <xen/event_channel.h>
 #include <xen/features.h>
 
 const char guest_name[] = GUEST_NAME;
@@ -96,6 +97,18 @@ static void check_other_calls(void)
 	check_rc("xenver_guest_handle", xen_version(XENVER_guest_handle, gva(handle)), 0);
 }
 
+/* Negative results must come back sign-correct in either convention. */
+static void check_errors(void)
+{
+	xen_feature_info_t fi = { .submap_idx = 1 };
+	uint32_t send_port = 100000;
+
+	check_rc("error_enosys", xen_version(0x7fff, NULL), -XEN_ENOSYS);
+	check_rc("error_einval", xen_version(XENVER_get_features, gva(&fi)), -XEN_EINVAL);
+	check_rc("error_evtchn_einval", HC2(__HYPERVISOR_event_channel_op, EVTCHNOP_send,
+	                                    gva(&send_port)), -XEN_EINVAL);
+}
+
 void test_main(void)
 {
 	check(page_was_zero, "hcall_page_zero_before_msr",
@@ -105,5 +118,6 @@ void test_main(void)
 	check_version();
 	check_features();
 	check_other_calls();
+	check_errors();
 	/* Exit code 0 below also proves SCHEDOP_shutdown in this convention. */
 }

@@ -98,8 +98,10 @@ static long gt_set_version(struct hv_domain *d, const struct hv_vcpu_state *vs, 
 
     if (guest_read(d, vs, arg, &v, sizeof(v)))
         return -XEN_EFAULT;
+    if (v.version == 2)
+        return -XEN_ENOSYS; /* v1 only: Xen's answer when v2 is disabled */
     if (v.version != 0 && v.version != 1)
-        return -XEN_EINVAL; /* v2 not offered: guests fall back to v1 */
+        return -XEN_EINVAL;
     v.version = 1;
     return guest_write(d, vs, arg, &v, sizeof(v));
 }

@@ -23,7 +23,6 @@
 #define HV_NR_PORTS 4096            /* 2-level ABI: 64 * 64 */
 #define HV_GNTTAB_MAX_FRAMES 64     /* QEMU's default */
 #define HV_MAX_MEMMAP 16
-#define HV_CONSOLE_IO_MAX (1u << 20) /* bytes per console_io write */
 #define HV_POLL_MAX_PORTS 128
 
 /* One contiguous range of guest-physical memory backed by host memory. */

@@ -90,8 +90,8 @@ long hv_console_io(struct hv_domain *d, const struct hv_vcpu_state *vs,
 
     if (a[0] != CONSOLEIO_write)
         return a[0] == CONSOLEIO_read ? -XEN_EPERM : -XEN_ENOSYS;
-    if (count > HV_CONSOLE_IO_MAX)
-        return -XEN_EINVAL;
+    /* No cap on count, as in Xen: the copy stops at the first fault, so
+     * the work is bounded by the guest's own mapped memory. */
     while (count > 0) {
         size_t n = count < sizeof(buf) ? count : sizeof(buf);
         if (guest_read(d, vs, gva, buf, n))

@@ -50,7 +50,8 @@ static bool is_intel(const struct kvm_cpuid2 *c)
     return false;
 }
 
-static void adjust(struct kvm_cpuid2 *c, unsigned vcpu, uint32_t tsc_khz)
+static void adjust(struct kvm_cpuid2 *c, unsigned vcpu, uint32_t tsc_khz,
+                   bool tsc_deadline)
 {
     bool intel = is_intel(c);
     bool have15 = false;
@@ -65,6 +66,12 @@ static void adjust(struct kvm_cpuid2 *c, unsigned vcpu, uint32_t tsc_khz)
         case 1:
             e->ecx |= 1u << 31; /* hypervisor present */
             e->ebx = (e->ebx & 0x00ffffff) | (vcpu << 24);
+            /* The in-kernel LAPIC's TSC-deadline timer: no PIT needed. */
+            if (tsc_deadline)
+                e->ecx |= 1u << 24;
+            break;
+        case 6:
+            e->eax |= 1u << 2; /* ARAT: the LAPIC timer runs in deep C-states */
             break;
         case 0xb:
         case 0x1f:
@@ -81,6 +88,20 @@ static void adjust(struct kvm_cpuid2 *c, unsigned vcpu, uint32_t tsc_khz)
     }
     if (intel && !have15)
         put(c, 0x15, 0, 1000000, tsc_khz, 1000000000, 0);
+}
+
+bool cpuid_host_is_intel(struct vm *vm)
+{
+    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
+    bool intel = false;
+
+    if (c) {
+        c->nent = MAX_ENTRIES;
+        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+            intel = is_intel(c);
+    }
+    free(c);
+    return intel;
 }
 
 int cpuid_setup(struct vm *vm, struct vcpu *v)
@@ -105,7 +126,8 @@ int cpuid_setup(struct vm *vm, struct vcpu *v)
     khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
     if (khz <= 0)
         khz = 0;
-    adjust(c, v->id, (uint32_t)khz);
+    adjust(c, v->id, (uint32_t)khz,
+           ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
     add_xen_leaves(c, v->id, (uint32_t)khz, vm->cfg.domid);
     rc = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
 out:

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kvm.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -185,8 +187,28 @@ static void memmap_to_hv(struct vm *vm, uint64_t start_info_gpa)
     hv_set_memmap(&vm->dom, e, n);
 }
 
+/* Linux on an AMD-vendor CPU has no CPUID path to the TSC frequency and
+ * PIT calibration is unreliable on loaded or nested hosts, so a Linux
+ * kernel (a bzImage) is told the frequency KVM runs its TSC at, unless the
+ * command line already says.  Intel-vendor guests read CPUID 0x15. */
+static const char *linux_cmdline(struct vm *vm, const uint8_t *img, size_t len,
+                                 char *buf, size_t size)
+{
+    long khz = ioctl(vm->vcpu[0].fd, KVM_GET_TSC_KHZ, 0);
+    bool bzimage = len > 0x206 && memcmp(img + 0x202, "HdrS", 4) == 0;
+
+    if (!bzimage || khz <= 0 || cpuid_host_is_intel(vm) ||
+        strstr(vm->cfg.cmdline, "tsc_early_khz="))
+        return vm->cfg.cmdline;
+    if (snprintf(buf, size, "%s%stsc_early_khz=%ld", vm->cfg.cmdline,
+                 vm->cfg.cmdline[0] ? " " : "", khz) >= (int)size)
+        return vm->cfg.cmdline; /* too long: the loader reports it */
+    return buf;
+}
+
 static int load_guest(struct vm *vm, struct boot_result *res)
 {
+    char cmdline[XENO_CMDLINE_MAX];
     struct guest_ram ram = { vm->mem, vm->low_size,
                              vm->high_size ? vm->mem + vm->low_size : NULL, vm->high_size };
     struct boot_config bc = { .cmdline = vm->cfg.cmdline, .vcpus = vm->cfg.vcpus };
@@ -208,6 +230,7 @@ static int load_guest(struct vm *vm, struct boot_result *res)
     }
     bc.kernel = kernel;
     bc.initrd = initrd;
+    bc.cmdline = linux_cmdline(vm, kernel, bc.kernel_len, cmdline, sizeof(cmdline));
     rc = boot_prepare(&ram, &bc, res, err, sizeof(err));
     if (rc)
         log_err("%s: %s", vm->cfg.kernel_path, err[0] ? err : strerror(-rc));
@@ -288,18 +311,18 @@ static int run(struct vm *vm)
         return XENO_EXIT_VMM_ERROR;
     }
     vm->dom.wc_boot_ns = vm->wc_boot_ns;
-    if (load_guest(vm, &res) || setup_special(vm))
-        return XENO_EXIT_VMM_ERROR;
-    memmap_to_hv(vm, res.start_info_gpa);
-    if (vm->cfg.verbose)
-        log_info("entry %#" PRIx64 ", start_info %#" PRIx64 ", %d hypercall sites patched",
-                 res.entry, res.start_info_gpa, res.patched_sites);
     for (unsigned i = 0; i < vm->cfg.vcpus; i++) {
         if ((rc = vcpu_create(vm, i))) {
             log_err("vcpu%u: %s", i, strerror(-rc));
             return XENO_EXIT_VMM_ERROR;
         }
     }
+    if (load_guest(vm, &res) || setup_special(vm))
+        return XENO_EXIT_VMM_ERROR;
+    memmap_to_hv(vm, res.start_info_gpa);
+    if (vm->cfg.verbose)
+        log_info("entry %#" PRIx64 ", start_info %#" PRIx64 ", %d hypercall sites patched",
+                 res.entry, res.start_info_gpa, res.patched_sites);
     if ((rc = vcpu_set_boot_state(&vm->vcpu[0], res.entry, res.start_info_gpa))) {
         log_err("vcpu0 boot state: %s", strerror(-rc));
         return XENO_EXIT_VMM_ERROR;

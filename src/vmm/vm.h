@@ -84,6 +84,8 @@ int kvm_signal_upcall(struct vm *vm, unsigned vcpu, uint8_t vector);
 
 /* cpuid.c */
 int cpuid_setup(struct vm *vm, struct vcpu *v);
+bool cpuid_host_is_intel(struct vm *vm);
+long vm_tsc_khz(struct vm *vm);
 
 /* vcpu.c */
 int vcpu_create(struct vm *vm, unsigned id);

@@ -88,7 +88,7 @@ static void load_node(struct xend *x)
     if (!(o = json_object_from_file(path)))
         return;
     if (json_object_object_get_ex(o, "dom0_memory", &v) &&
-        json_object_get_int64(v) > 0 && !x->s.dom0_memory_mib)
+        json_object_get_int64(v) > 0)      /* the last mem-set 0 wins */
         x->dom0_mib = (uint64_t)json_object_get_int64(v);
     if (json_object_object_get_ex(o, "next_domid", &v))
         x->next_domid = json_object_get_int(v);

@@ -201,9 +201,25 @@ int vmm_wait_ready(struct xend *x, struct domain *d, char *err, size_t len)
     return -ETIMEDOUT;
 }
 
+/* An adopted VMM that exited stays a zombie until its new parent (init,
+ * or a subreaper that may never reap) collects it: a zombie is dead. */
+static bool is_zombie(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    const char *paren = strrchr(buf, ')');
+    return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 bool vmm_alive(const struct domain *d)
 {
-    return d->pid > 0 && (kill(d->pid, 0) == 0 || errno == EPERM);
+    return d->pid > 0 && (kill(d->pid, 0) == 0 || errno == EPERM) &&
+           !is_zombie(d->pid);
 }
 
 /* Waits up to ms for the VMM to go; reaps it when it is our child. */

@@ -44,13 +44,18 @@ static int parse_args(struct xm *xm, int argc, char **argv,
     return a->file ? XM_OK : xm_usage(xm);
 }
 
-/* As xm: a bare name that is not a file is looked up in the config dir. */
+/* As xm: a bare name that is not a file is looked up in the config dir,
+ * as NAME and as NAME.cfg. */
 static const char *resolve(const char *file, char *buf, size_t len)
 {
     const char *dir = getenv(CONFIG_DIR_ENV);
     if (strchr(file, '/') || access(file, F_OK) == 0)
         return file;
-    snprintf(buf, len, "%s/%s", dir && *dir ? dir : CONFIG_DIR, file);
+    dir = dir && *dir ? dir : CONFIG_DIR;
+    snprintf(buf, len, "%s/%s", dir, file);
+    if (access(buf, F_OK) == 0)
+        return buf;
+    snprintf(buf, len, "%s/%s.cfg", dir, file);
     return access(buf, F_OK) == 0 ? buf : file;
 }
 

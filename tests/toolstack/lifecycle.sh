@@ -1,0 +1,145 @@
+#!/bin/sh
+# Supervision with the fake VMM: exit statuses and on_* actions, restart
+# limits, VMMs that die, xend killed mid-create, adoption after a restart
+# of xend, autostart, memory budget.  Args: XEND XM FAKE_VMM
+BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3
+. "$(dirname "$0")/lib.sh"
+
+exists() { xm list "$1" >/dev/null 2>&1; }
+gone() { ! exists "$1"; }
+state_is() { [ "$(dom_field "$1" state)" = "$2" ]; }
+
+write_conf
+start_xend || exit 1
+
+# reboot -> on_reboot=restart: same domain, new VMM
+xm create "$(mkcfg rb 'on_reboot = "restart"')" >/dev/null
+pid1=$(dom_field rb pid)
+ctl_send rb '{"cmd":"test-exit","status":101}' >/dev/null
+check "reboot restarts the domain" wait_for 5 sh -c "[ \"\$(curl -s $URL/xend/domain/rb | grep -c '\"restarts\":1')\" = 1 ]"
+pid2=$(dom_field rb pid)
+check "restarted domain has a new VMM" test "$pid1" != "$pid2" -a "$pid2" -gt 0
+check_eq "restart keeps the id" 1 "$(dom_field rb domid)"
+check_match "dmesg tells the reboot" 'domain 1 \(rb\) shut down \(xeno-vmm exit status 101\); action: restart' "$(xm dmesg)"
+
+# poweroff -> on_poweroff=destroy
+ctl_send rb '{"cmd":"test-exit","status":0}' >/dev/null
+check "poweroff destroys" wait_for 5 gone rb
+check_fails "state file removed" test -e "$T/state/1.json"
+
+# crash -> preserve: kept, no VMM, shown as crashed, memory still counted
+xm create "$(mkcfg keep 'on_crash = "preserve"')" >/dev/null
+ctl_send keep '{"cmd":"test-exit","status":103}' >/dev/null
+check "crash with preserve keeps the domain" wait_for 5 state_is keep crashed
+check_match "xm list shows c" 'keep +[0-9]+ +256 +1 +----c-' "$(xm list keep)"
+check_eq "preserved domain has no VMM" 0 "$(dom_field keep pid)"
+check_fails "console of a preserved domain refused" xm console keep
+check "destroy a preserved domain" xm destroy keep
+check "preserved domain gone" gone keep
+
+# crash -> rename-restart: the old one is kept as NAME-1
+xm create "$(mkcfg rr 'on_crash = "rename-restart"')" >/dev/null
+old_id=$(dom_field rr domid)
+ctl_send rr '{"cmd":"test-exit","status":103}' >/dev/null
+check "rename-restart keeps the old as rr-1" wait_for 5 state_is rr-1 crashed
+check_eq "rr-1 has the old id" "$old_id" "$(dom_field rr-1 domid)"
+check "rename-restart starts a new rr" wait_for 5 state_is rr running
+check "new rr has a new id" test "$(dom_field rr domid)" != "$old_id"
+xm destroy rr-1; xm destroy rr
+
+# a VMM killed by a signal is a crash
+xm create "$(mkcfg sig 'on_crash = "destroy"')" >/dev/null
+kill -KILL "$(dom_field sig pid)"
+check "VMM killed by a signal: crash, destroyed" wait_for 5 gone sig
+check_match "dmesg tells the signal" 'sig\) crashed \(xeno-vmm killed by signal 9\); action: destroy' "$(xm dmesg)"
+
+# a guest that keeps crashing is given up after restart-limit (3)
+xm create "$(mkcfg loop 'on_crash = "restart"')" >/dev/null
+for i in 1 2 3 4; do
+    wait_for 5 state_is loop running
+    ctl_send loop '{"cmd":"test-exit","status":103}' >/dev/null 2>&1
+    sleep 0.3
+done
+check "crash loop ends in destroy" wait_for 5 gone loop
+check_match "dmesg says it gave up" 'loop\) restarted 3 times within 60 s: giving up' "$(xm dmesg)"
+
+# a VMM that dies at start: create fails, nothing is left
+mkcfg dies 'kernel = "/nonexistent/vmlinuz"' >/dev/null
+out=$(xm create dies 2>&1); st=$?
+check_eq "create with a dying VMM fails" 1 "$st"
+check_match "error says the VMM exited" 'xeno-vmm for dies exited during start \(status 1\); see .*domain-dies.log' "$out"
+check "no half domain after a VMM died" gone dies
+check_match "the VMM's log has its message" "can't open kernel" "$(cat "$T/log/domain-dies.log")"
+check_eq "no state file left" "" "$(ls "$T/state" | grep -v node.json)"
+
+# duplicate names, unknown ids, memory budget through xm
+xm create "$(mkcfg dup)" >/dev/null
+out=$(xm create dup 2>&1); st=$?
+check_eq "duplicate name: exit 1" 1 "$st"
+check_eq "duplicate name: message" "Error: a domain named 'dup' already exists" "$out"
+out=$(xm destroy 99 2>&1); st=$?
+check_eq "unknown id: exit 1" 1 "$st"
+check_eq "unknown id: message" "Error: domain '99' does not exist" "$out"
+out=$(xm create "$(mkcfg big 'memory = 3000')" 2>&1); st=$?
+check_eq "over budget: exit 1" 1 "$st"
+check_match "over budget: numbers" '3000 MiB needed, 2816 MiB free \(host 4096 MiB, Domain-0 1024 MiB, other domains 256 MiB\)' "$out"
+check "balloon Domain-0 down (README: xm balloon 0 N)" xm balloon 0 700
+check "then it fits" xm create big
+xm destroy big; xm destroy dup
+
+# adoption: xend killed, VMMs keep running, the next xend takes them back
+# (an adopted VMM is not our child: its exit status is unknown, so its end
+# counts as a crash unless a shutdown was asked for)
+xm create "$(mkcfg ad1 'on_crash = "destroy"')" >/dev/null
+xm create "$(mkcfg ad2)" >/dev/null
+xm pause ad2
+p1=$(dom_field ad1 pid); p2=$(dom_field ad2 pid); id1=$(dom_field ad1 domid)
+kill9_xend
+check "VMMs survive xend's death" sh -c "kill -0 $p1 && kill -0 $p2"
+start_xend || exit 1
+check_eq "adopted ad1 keeps its pid" "$p1" "$(dom_field ad1 pid)"
+check_eq "adopted ad1 keeps its id" "$id1" "$(dom_field ad1 domid)"
+check_eq "adopted ad2 is still paused" paused "$(dom_field ad2 state)"
+check_eq "Domain-0 memory survives the restart" 700 "$(curl -s $URL/xend/node | tr -d ' \n' | sed 's/.*"dom0_memory":\([0-9]*\).*/\1/')"
+check_match "dmesg tells the adoption" 'domain [0-9]+ \(ad1\) adopted' "$(xm dmesg)"
+ctl_send ad1 '{"cmd":"test-exit","status":0}' >/dev/null
+check "exit of an adopted VMM noticed" wait_for 5 gone ad1
+check_match "as a crash of unknown status" 'ad1\) crashed \(adopted xeno-vmm [0-9]+ exited\); action: destroy' "$(xm dmesg)"
+check "destroy an adopted domain" xm destroy ad2
+check_fails "its VMM is gone" alive "$p2"
+xm create "$(mkcfg next)" >/dev/null
+check "ids keep counting after a restart" test "$(dom_field next domid)" -gt "$id1"
+xm destroy next
+
+# xend killed while a domain is being created: no half domain afterwards
+stop_xend
+FAKE_VMM_START_DELAY_MS=4000 start_xend || exit 1
+xm create "$(mkcfg half)" >/dev/null 2>&1 &
+xmpid=$!
+wait_for 3 sh -c "grep -q creating $T/state/*.json"
+check "state file says creating" sh -c "grep -q '\"creating\"' $T/state/*.json"
+hpid=$(sed -n 's/.*"pid": *\([0-9][0-9]*\).*/\1/p' "$T"/state/[0-9]*.json | head -1)
+kill9_xend
+wait $xmpid 2>/dev/null
+start_xend || exit 1
+check "half-created domain removed" gone half
+check_fails "its VMM was killed" alive "${hpid:-0}"
+check_eq "no state file left over" "" "$(ls "$T/state" | grep -v node.json)"
+check_match "dmesg says so" 'half\) was being created when xend stopped; removed' "$(xm dmesg)"
+
+# autostart, and no second copy when the domain is adopted
+cp "$(mkcfg auto1)" "$T/auto/auto1.cfg"
+stop_xend
+start_xend || exit 1
+check "autostart creates auto1" exists auto1
+ap=$(dom_field auto1 pid)
+kill9_xend
+start_xend || exit 1
+check_eq "autostart adopts instead of starting twice" "$ap" "$(dom_field auto1 pid)"
+check_eq "only one auto1" 1 "$(xm list | grep -c '^auto1 ')"
+
+# stopping xend shuts the domains down
+stop_xend
+check_fails "stop shut the VMM down" alive "$ap"
+check_match "stop logged the shutdown" 'shutting down 1 domains' "$(cat "$T/xend.log")"
+done_tests

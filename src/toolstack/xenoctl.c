@@ -101,7 +101,7 @@ static int unix_request(struct xenoctl *h, const char *method,
         json_object_object_add(req, "body", bo);
     }
     size_t len;
-    const char *text = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN, &len);
+    const char *text = json_object_to_json_string_length(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     char *raw = NULL;
     size_t rlen;
     int r = xt_unix_exchange(h, text, len, &raw, &rlen);
@@ -112,7 +112,7 @@ static int unix_request(struct xenoctl *h, const char *method,
     if (r == 0) {
         *status = json_object_get_int(st);
         if (reply && json_object_object_get_ex(rep, "body", &b))
-            *reply = strdup(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+            *reply = strdup(json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     }
     json_object_put(rep);
     free(raw);
@@ -162,7 +162,7 @@ int xenoctl_call(struct xenoctl *h, const char *method, const char *path,
 {
     int status = 0;
     char *reply = NULL;
-    const char *btext = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL;
+    const char *btext = body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : NULL;
     int r = xenoctl_request(h, method, path, btext, &status, &reply);
     json_object *rep = reply ? json_tokener_parse(reply) : NULL, *e;
     free(reply);

@@ -139,7 +139,7 @@ static json_object *handle_line(struct xend *x, const char *line)
 static void reply(struct unix_client *c, json_object *out)
 {
     size_t n;
-    const char *text = json_object_to_json_string_length(out, JSON_C_TO_STRING_PLAIN, &n);
+    const char *text = json_object_to_json_string_length(out, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     struct timeval tv = { .tv_sec = 5 };
     int fl = fcntl(c->fd, F_GETFL);
     fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);

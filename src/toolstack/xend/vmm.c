@@ -153,7 +153,7 @@ int vmm_call(const struct domain *d, const char *cmd, json_object *args,
     json_object_object_add(req, "cmd", json_object_new_string(cmd));
     char line[8192];
     int n = snprintf(line, sizeof(line), "%s\n",
-                     json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN));
+                     json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     json_object_put(req);
     if (reply)
         *reply = NULL;

@@ -83,7 +83,7 @@ static int do_create(struct xm *xm, const struct domain_config *cfg,
         return XM_FAIL;
     json_object *j = config_to_json(cfg);
     int domid = -1;
-    int r = xenoctl_create(h, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN), &domid);
+    int r = xenoctl_create(h, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &domid);
     json_object_put(j);
     if (r < 0)
         return xm_fail(xm, r);

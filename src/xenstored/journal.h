@@ -1,0 +1,17 @@
+/* Durable store: an append-only journal fsync'ed per commit plus a
+ * snapshot replaced by atomic rename.  See docs/xenstored.md. */
+#ifndef XENO_XS_JOURNAL_H
+#define XENO_XS_JOURNAL_H
+
+#include "xs_core.h"
+
+struct journal;
+
+int journal_open(const char *dir, struct journal **out);
+int journal_load(struct journal *j, struct xs_core *c);
+void journal_attach(struct journal *j, struct xs_core *c);
+int journal_snapshot(struct journal *j, struct xs_core *c);
+void journal_close(struct journal *j);
+uint64_t journal_records(const struct journal *j);
+
+#endif

@@ -1,0 +1,282 @@
+/* Guest rings, attached by the VMM over ${XENSTORED_RUNDIR}/rings as
+ * src/include/xeno/xs_ring.h describes: one struct xs_ring_attach plus
+ * three fds (memfd with the ring page, kick eventfd, notify eventfd). */
+#include "io.h"
+
+#include "common/log.h"
+#include "xeno/xs_ring.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define RING_PAGE 4096u
+#define DOMID_FIRST_RESERVED_ 0x7ff0u
+
+static struct ev ring_listener;
+
+static void ring_mark_broken(struct io_conn *ioc, uint32_t why)
+{
+    if (!ioc->broken)
+        log_warn("dom%u: ring broken (error %u), no longer served",
+                 ioc->domid, why);
+    ioc->broken = true;
+    ioc->intf->error = why;
+}
+
+static int ring_fill(struct io_conn *ioc)
+{
+    size_t got;
+    if (ring_read_req(ioc->intf, ioc->inbuf, sizeof(ioc->inbuf), &got)) {
+        ring_mark_broken(ioc, XENSTORE_ERROR_RINGIDX);
+        return -1;
+    }
+    ioc->in_len = got;
+    return got ? 1 : 0;
+}
+
+static bool ring_flush(struct io_conn *ioc)
+{
+    const char *data;
+    size_t len, put;
+    bool moved = false;
+    while (!ioc->broken && (len = conn_peek_out(ioc->conn, &data)) > 0) {
+        if (ring_write_rsp(ioc->intf, data, len, &put)) {
+            ring_mark_broken(ioc, XENSTORE_ERROR_RINGIDX);
+            break;
+        }
+        if (!put)
+            break;
+        moved = true;
+        conn_consume_out(ioc->conn, put);
+    }
+    return moved;
+}
+
+/* The guest asked to reconnect (XENSTORE_SERVER_FEATURE_RECONNECTION):
+ * forget its watches and transactions, reset the ring. */
+static void ring_reconnect(struct io_conn *ioc)
+{
+    struct xenstore_domain_interface *intf = ioc->intf;
+    conn_reset(ioc->conn);
+    conn_drop_out(ioc->conn);
+    framer_reset(&ioc->fr);
+    ioc->in_off = ioc->in_len = 0;
+    ioc->broken = false;
+    intf->req_cons = intf->req_prod = 0;
+    intf->rsp_cons = intf->rsp_prod = 0;
+    intf->error = XENSTORE_ERROR_NONE;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    intf->connection = XENSTORE_CONNECTED;
+}
+
+static void ring_notify(struct io_conn *ioc)
+{
+    uint64_t one = 1;
+    if (write(ioc->notify_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        log_warn("dom%u: notify eventfd: %s", ioc->domid, strerror(errno));
+}
+
+void ringio_service(struct io_conn *ioc)
+{
+    struct xenstore_domain_interface *intf = ioc->intf;
+    XENSTORE_RING_IDX cons0;
+    bool moved;
+
+    if (!intf || ioc->closing)
+        return;
+    if (*(volatile uint32_t *)&intf->connection == XENSTORE_RECONNECT) {
+        ring_reconnect(ioc);
+        ring_notify(ioc);
+        return;
+    }
+    if (ioc->broken)
+        return;
+    cons0 = *(volatile XENSTORE_RING_IDX *)&intf->req_cons;
+    moved = ring_flush(ioc);
+    io_process_input(ioc, ring_fill);
+    moved |= ring_flush(ioc);
+    moved |= cons0 != *(volatile XENSTORE_RING_IDX *)&intf->req_cons;
+    if (moved)
+        ring_notify(ioc);
+}
+
+void ringio_close(struct io_conn *ioc)
+{
+    ioc->closing = true;
+}
+
+static void ring_kick(struct ev *ev, uint32_t events)
+{
+    struct io_conn *ioc = (struct io_conn *)ev;
+    uint64_t v;
+    (void)events;
+    if (read(ev->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+        ioc->closing = true;
+    ringio_service(ioc);
+}
+
+static int ring_map(struct io_conn *ioc, int memfd, uint64_t off)
+{
+    struct stat st;
+    long pg = sysconf(_SC_PAGESIZE);
+    uint64_t base = off & ~((uint64_t)pg - 1);
+    size_t len = (size_t)(off - base) + RING_PAGE;
+    void *m;
+
+    if (fstat(memfd, &st) || off > UINT64_MAX - RING_PAGE ||
+        (uint64_t)st.st_size < off + RING_PAGE)
+        return -EINVAL;
+    m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, memfd,
+             (off_t)base);
+    if (m == MAP_FAILED)
+        return -errno;
+    ioc->map = m;
+    ioc->maplen = len;
+    ioc->intf = (void *)((char *)m + (off - base));
+    return 0;
+}
+
+static int ring_attach(struct io_conn *ioc, const struct xs_ring_attach *a,
+                       int fds[3])
+{
+    struct xs_domain *d;
+    int rc;
+
+    if (a->magic != XS_RING_ATTACH_MAGIC || a->version != XS_RING_ATTACH_VERSION ||
+        a->domid == 0 || a->domid >= DOMID_FIRST_RESERVED_)
+        return -EINVAL;
+    d = domain_find(&xsd.core, a->domid);
+    if (d && d->conn)
+        return -EBUSY;
+    rc = ring_map(ioc, fds[0], a->page_offset);
+    if (rc)
+        return rc;
+    ioc->conn = conn_new(&xsd.core, a->domid, false, &io_conn_ops, ioc);
+    if (!ioc->conn)
+        return -ENOMEM;
+    ioc->domid = a->domid;
+    ioc->ev.fd = fds[1];
+    ioc->notify_fd = fds[2];
+    fds[1] = fds[2] = -1;
+    fcntl(ioc->ev.fd, F_SETFL, O_NONBLOCK);
+    fcntl(ioc->notify_fd, F_SETFL, O_NONBLOCK);
+    if (loop_add(&ioc->ev, EPOLLIN))
+        return -errno;
+    rc = domain_introduce(&xsd.core, a->domid, a->gfn, a->port);
+    if (rc)
+        return rc;
+    xs_core_commit(&xsd.core);
+    domain_find(&xsd.core, a->domid)->conn = ioc->conn;
+    ioc->intf->server_features = XENSTORE_SERVER_FEATURE_RECONNECTION |
+                                 XENSTORE_SERVER_FEATURE_ERROR;
+    log_info("dom%u: ring attached (port %u, gfn %#llx)", a->domid, a->port,
+             (unsigned long long)a->gfn);
+    io_mark_dirty(ioc); /* serve whatever waited while we were away */
+    return 0;
+}
+
+static int ring_recv_attach(int fd, struct xs_ring_attach *a, int fds[3])
+{
+    char cbuf[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec iov = { a, sizeof(*a) };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+    struct cmsghdr *cm;
+    ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+
+    if (n == 0)
+        return -EPIPE;
+    if (n < 0)
+        return errno == EAGAIN ? -EAGAIN : -errno;
+    for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+        size_t nfd;
+        if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+            continue;
+        nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        memcpy(fds, CMSG_DATA(cm), (nfd < 3 ? nfd : 3) * sizeof(int));
+        for (size_t i = 3; i < nfd; i++)
+            close(((int *)CMSG_DATA(cm))[i]);
+        if (nfd != 3 || (size_t)n != sizeof(*a) || (mh.msg_flags & MSG_CTRUNC))
+            return -EINVAL;
+        return 0;
+    }
+    return -EINVAL;
+}
+
+static void ring_ctl_event(struct ev *ev, uint32_t events)
+{
+    struct io_conn *ioc = (struct io_conn *)((char *)ev -
+                                             offsetof(struct io_conn, ctl));
+    struct xs_ring_attach a;
+    int fds[3] = { -1, -1, -1 };
+    int32_t rc;
+    char drain[64];
+
+    (void)events;
+    if (ioc->intf) { /* attached: only EOF matters */
+        ssize_t n = read(ev->fd, drain, sizeof(drain));
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+            log_info("dom%u: VMM gone, ring detached", ioc->domid);
+            ringio_close(ioc);
+        }
+        return;
+    }
+    rc = ring_recv_attach(ev->fd, &a, fds);
+    if (rc == -EAGAIN)
+        return;
+    if (!rc)
+        rc = ring_attach(ioc, &a, fds);
+    for (int i = 0; i < 3; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (rc != -EPIPE && send(ev->fd, &rc, sizeof(rc), MSG_NOSIGNAL) < 0)
+        rc = -EPIPE;
+    if (rc) {
+        log_warn("ring attach refused: %s", strerror(-rc));
+        ioc->closing = true;
+    }
+}
+
+static void ring_accept(struct ev *ev, uint32_t events)
+{
+    struct io_conn *ioc;
+    int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    (void)events;
+    if (fd < 0)
+        return;
+    ioc = calloc(1, sizeof(*ioc));
+    if (!ioc) {
+        close(fd);
+        return;
+    }
+    ioc->kind = IO_RING;
+    ioc->ev.fd = -1;
+    ioc->ev.cb = ring_kick;
+    ioc->notify_fd = -1;
+    ioc->ctl.fd = fd;
+    ioc->ctl.cb = ring_ctl_event;
+    if (loop_add(&ioc->ctl, EPOLLIN))
+        ioc->closing = true;
+    ioc->next = xsd.conns;
+    xsd.conns = ioc;
+}
+
+int ring_listen(const char *rundir)
+{
+    int fd = sock_bind(rundir, XS_RING_SOCKET_NAME, 0600);
+    if (fd < 0) {
+        log_err("cannot listen on %s/" XS_RING_SOCKET_NAME ": %s", rundir,
+                strerror(-fd));
+        return fd;
+    }
+    ring_listener.fd = fd;
+    ring_listener.cb = ring_accept;
+    return loop_add(&ring_listener, EPOLLIN);
+}

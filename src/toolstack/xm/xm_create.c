@@ -75,9 +75,25 @@ static int dry_run(const char *file, const struct domain_config *cfg)
     return XM_OK;
 }
 
-static int do_create(struct xm *xm, const struct domain_config *cfg,
-                     bool console)
+/* xend runs elsewhere (another cwd): relative kernel and ramdisk paths
+ * are taken from where xm runs. */
+static int absolute(char **path)
 {
+    char cwd[4096], *abs;
+    if (!*path || (*path)[0] == '/')
+        return 0;
+    if (!getcwd(cwd, sizeof(cwd)) || asprintf(&abs, "%s/%s", cwd, *path) < 0)
+        return -errno;
+    free(*path);
+    *path = abs;
+    return 0;
+}
+
+static int do_create(struct xm *xm, struct domain_config *cfg, bool console)
+{
+    if (absolute(&cfg->kernel) < 0 || absolute(&cfg->ramdisk) < 0)
+        return xm_error("can't make the kernel's path absolute: %s",
+                        strerror(errno));
     struct xenoctl *h = xm_handle(xm);
     if (!h)
         return XM_FAIL;

@@ -1,0 +1,79 @@
+#!/bin/sh
+# xm's text output against tests/toolstack/xm-golden.out: dry runs of the
+# examples, errors, and a session against a private xend with the fake VMM.
+# Paths, times and the host's numbers are normalised.
+# Args: XEND XM FAKE_VMM SRCDIR [--update]
+BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3 SRC=$4 UPDATE=${5:-}
+. "$(dirname "$0")/lib.sh"
+
+OUT="$T/transcript"
+run() {   # run CMD...: transcript of the command, its output and status
+    echo "\$ xm $*" | sed "s|$SRC|SRC|g; s|$T|TMP|g" >>"$OUT"
+    xm "$@" >"$T/o" 2>&1
+    st=$?
+    sed -e "s|$SRC|SRC|g; s|$T|TMP|g; s|$FAKE_VMM|FAKE_VMM|g" \
+        -e 's/\(Domain-0 *0 *\)[0-9]* *[0-9]* *r----- *[0-9.]*/\1DOM0/' \
+        -e 's/^\([a-z0-9-]* *[0-9]* *[0-9]* *[0-9]* *[-rbpscd]\{6\}\) *[0-9.]*$/\1 TIME/' \
+        -e 's/^\[[-0-9: ]*\] /[DATE] /' -e 's/pid [0-9]*/pid PID/' \
+        -e 's/^\(host\|release\|machine\|nr_cpus\|xend_uptime\|host_uptime\)\( *\): .*/\1\2: X/' \
+        -e 's/^Domain-0  *r----- .*/Domain-0 DOM0/' \
+        -e 's/ [0-9]*:[0-9][0-9]:[0-9][0-9]$/ UPTIME/' "$T/o" >>"$OUT"
+    echo "[exit $st]" >>"$OUT"
+}
+
+cd "$SRC"
+run create -n examples/debian-1.cfg
+run create -n examples/debian-2.cfg
+run create --dry-run examples/config vmid=3
+run create -n examples/config vmid=12 memory=512
+run create -n examples/config
+run create -n tests/toolstack/configs/bad-disk-vdev.cfg
+run create -n /nonexistent.cfg
+run create
+run frobnicate
+run destroy
+run mem-set 0 lots
+run list
+
+write_conf
+start_xend || exit 1
+mkcfg web 'vcpus = 2' >/dev/null
+mkcfg db 'memory = 512' 'maxmem = 1024' >/dev/null
+run create web
+run create db
+run create web
+run list
+run list db
+run list nosuch
+run pause db
+run list db
+run unpause db
+run mem-set db 384
+run mem-set db 2048
+run balloon 0 768
+run info
+run uptime web
+run top -b
+printf 'hello console\n' | timeout 2 "$BUILD_XM" console web >"$T/con" 2>&1
+echo "\$ xm console web < 'hello console'" >>"$OUT"
+tr -d '\r' <"$T/con" >>"$OUT"
+run shutdown -w web
+run reboot db
+run destroy db
+run destroy db
+run list
+run dmesg
+stop_xend
+run list
+
+if [ "$UPDATE" = --update ]; then
+    cp "$OUT" "$SRC/tests/toolstack/xm-golden.out"
+    echo "updated"
+    exit 0
+fi
+if diff -u "$SRC/tests/toolstack/xm-golden.out" "$OUT"; then
+    ok "xm output matches xm-golden.out"
+else
+    not_ok "xm output differs from xm-golden.out"
+fi
+done_tests

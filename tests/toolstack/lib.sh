@@ -3,6 +3,8 @@
 # Usage: . lib.sh; needs $BUILD_XEND $BUILD_XM $FAKE_VMM from the caller.
 
 set -u
+BUILD_XEND=$(realpath "$BUILD_XEND") BUILD_XM=$(realpath "$BUILD_XM")
+FAKE_VMM=$(realpath "$FAKE_VMM")
 PASS=0
 FAIL=0
 T=$(mktemp -d /tmp/xeno-ts.XXXXXX)

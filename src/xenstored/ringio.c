@@ -238,10 +238,10 @@ static void ring_ctl_event(struct ev *ev, uint32_t events)
             close(fds[i]);
     if (rc != -EPIPE && send(ev->fd, &rc, sizeof(rc), MSG_NOSIGNAL) < 0)
         rc = -EPIPE;
-    if (rc) {
+    if (rc && rc != -EPIPE)
         log_warn("ring attach refused: %s", strerror(-rc));
+    if (rc)
         ioc->closing = true;
-    }
 }
 
 static void ring_accept(struct ev *ev, uint32_t events)

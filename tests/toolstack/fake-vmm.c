@@ -3,6 +3,7 @@
  *   {"cmd":"shutdown","reason":"poweroff"|"reboot"}  exits 0 / 101
  *   {"cmd":"test-exit","status":N}                   exits N
  *   FAKE_VMM_START_DELAY_MS=N   wait before opening the control socket
+ *   FAKE_VMM_NO_SHUTDOWN=1      no shutdown command (like xeno-vmm today)
  *   fake-vmm --ctl-send SOCKET JSON                  client mode
  * A kernel that can't be opened ends it with status 1, like the real one. */
 #include <errno.h>
@@ -88,6 +89,8 @@ static void command(struct fake *f, json_object *req, char *out, size_t len)
         f->paused = cmd[0] == 'p';
     else if (strcmp(cmd, "destroy") == 0)
         f->exit_status = XENO_EXIT_DESTROYED;
+    else if (strcmp(cmd, "shutdown") == 0 && getenv("FAKE_VMM_NO_SHUTDOWN"))
+        snprintf(out, len, "{\"ok\":false,\"error\":\"unknown command\"}\n");
     else if (strcmp(cmd, "shutdown") == 0)
         f->exit_status = json_object_object_get_ex(req, "reason", &v) &&
                          strcmp(json_object_get_string(v), "reboot") == 0 ?

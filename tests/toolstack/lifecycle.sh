@@ -142,4 +142,17 @@ check_eq "only one auto1" 1 "$(xm list | grep -c '^auto1 ')"
 stop_xend
 check_fails "stop shut the VMM down" alive "$ap"
 check_match "stop logged the shutdown" 'shutting down 1 domains' "$(cat "$T/xend.log")"
+
+# a VMM without a shutdown command and no xenstore: shutdown is refused
+# with a reason; stopping xend destroys such domains after the timeout
+rm -f "$T/auto/auto1.cfg"
+FAKE_VMM_NO_SHUTDOWN=1 start_xend || exit 1
+xm create "$(mkcfg deaf)" >/dev/null
+out=$(xm shutdown deaf 2>&1); st=$?
+check_eq "shutdown impossible: exit 1" 1 "$st"
+check_match "shutdown impossible: says why" "no xenstore and the VMM has no shutdown command; use 'xm destroy'" "$out"
+dp=$(dom_field deaf pid)
+stop_xend
+check_fails "stop destroyed the domain that did not shut down" alive "$dp"
+check_match "and said so" 'deaf\) did not shut down; destroying' "$(cat "$T/xend.log")"
 done_tests

@@ -57,11 +57,16 @@ static bool set_perms(struct xend *x, xs_transaction_t t, int domid,
     return xs_set_permissions(x->xs, t, path, &p, 1);
 }
 
+/* The directory first, owned by the domain, so that what is written
+ * below inherits that owner (as Xen's toolstack does). */
 static bool write_all(struct xend *x, xs_transaction_t t,
                       const struct domain *d)
 {
     int id = d->domid;
-    bool ok = put(x, t, id, "name", "%s", d->cfg.name) &&
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/local/domain/%d", id);
+    bool ok = xs_mkdir(x->xs, t, dir) && set_perms(x, t, id, "") &&
+              put(x, t, id, "name", "%s", d->cfg.name) &&
               put(x, t, id, "domid", "%d", id) &&
               put(x, t, id, "vm", "/vm/%d", id) &&
               put(x, t, id, "memory/target", "%llu",
@@ -71,9 +76,7 @@ static bool write_all(struct xend *x, xs_transaction_t t,
               put(x, t, id, "control/shutdown", "%s", "") &&
               put(x, t, id, "control/platform-feature-multiprocessor-suspend",
                   "%s", "1") &&
-              put(x, t, id, "console/tty", "%s", d->con_path) &&
-              set_perms(x, t, id, "") && set_perms(x, t, id, "control") &&
-              set_perms(x, t, id, "control/shutdown");
+              put(x, t, id, "console/tty", "%s", d->con_path);
     for (unsigned c = 0; ok && c < d->cfg.vcpus; c++) {
         char key[32];
         snprintf(key, sizeof(key), "cpu/%u/availability", c);

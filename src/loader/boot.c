@@ -24,38 +24,6 @@ static int check_config(const struct guest_ram *ram, const struct boot_config *c
     return 0;
 }
 
-/* Linux without a hypercall page calls vmcall/vmmcall directly: rewrite the
- * two sites inside the loaded executable segments. */
-static int patch_loaded(struct guest_ram *ram, const struct elf_image *elf,
-                        struct boot_result *res, char *err, size_t errlen)
-{
-    int total = 0;
-    uint8_t *seg_at = NULL;
-    size_t sites[2] = { 0, 0 };
-    for (unsigned i = 0; i < elf->nseg; i++) {
-        const struct elf_seg *s = &elf->seg[i];
-        if (s->type != PT_LOAD || !(s->flags & PF_X) || s->filesz == 0)
-            continue;
-        uint8_t *p = guest_ram_ptr(ram, s->paddr, s->filesz);
-        size_t found[2];
-        int n = hcall_sites_find(p, (size_t)s->filesz, found);
-        if (n > 0 && total == 0) {
-            seg_at = p;
-            memcpy(sites, found, sizeof(sites));
-        }
-        total += n;
-    }
-    if (total != 1)
-        return loader_fail(err, errlen, total ? -EEXIST : -ENOENT,
-                           "Linux kernel issues Xen hypercalls with vmcall/vmmcall "
-                           "but xeno found %d candidate sites; refusing to boot it",
-                           total * 2);
-    hcall_site_rewrite(seg_at + sites[0]);
-    hcall_site_rewrite(seg_at + sites[1]);
-    res->patched_sites = 2;
-    return 0;
-}
-
 static int load_elf(struct guest_ram *ram, const uint8_t *img, size_t len,
                     struct boot_result *res, char *err, size_t errlen)
 {
@@ -82,7 +50,7 @@ static int load_elf(struct guest_ram *ram, const uint8_t *img, size_t len,
                          "hypercall page at vaddr %#llx is not in guest RAM",
                          (unsigned long long)notes.hcall_page_vaddr);
     if (!rc && !notes.has_hcall_page && notes.guest_linux)
-        rc = patch_loaded(ram, elf, res, err, errlen);
+        rc = hcall_patch_loaded(ram, elf, res, err, errlen);
     if (!rc) {
         res->entry = notes.entry;
         res->elf32 = elf->elf32;

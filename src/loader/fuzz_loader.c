@@ -1,11 +1,12 @@
 /* libFuzzer target: the whole kernel path (bzImage header, decompression,
  * ELF headers and notes, placement, patching, start_info, ACPI) on one
- * untrusted file, plus the decompressors and the patcher on their own. */
+ * untrusted file, plus the decompressors, the kallsyms scanner and the
+ * patcher on their own. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader/loader.h"
+#include "loader/loader_int.h"
 
 #define FUZZ_RAM (64u << 20)
 #define FUZZ_MAX_OUT (16u << 20)
@@ -29,6 +30,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t out_len = 0;
     if (kernel_decompress(data, size, FUZZ_MAX_OUT, &out, &out_len, err, sizeof(err)) == 0)
         free(out);
+
+    struct kallsyms ks;
+    uint64_t va;
+    if (kallsyms_find(data, size, &ks) == 0)
+        kallsyms_lookup(&ks, "xen_hypercall_amd", &va);
 
     uint8_t *copy = malloc(size ? size : 1);
     if (copy) {

@@ -7,6 +7,7 @@
  *
  * Signatures are data: to support another kernel build, disassemble its
  * stubs and add an entry (see docs/loader.md). */
+#include <elf.h>
 #include <errno.h>
 #include <string.h>
 
@@ -120,4 +121,87 @@ int hcall_sites_patch(uint8_t *image, size_t len, char *err, size_t errlen)
     hcall_site_rewrite(image + sites[0]);
     hcall_site_rewrite(image + sites[1]);
     return 2;
+}
+
+/* The stubs as kallsyms names them, and the instruction each starts with
+ * (after an optional endbr64). */
+static const struct {
+    const char *sym;
+    uint8_t insn[3];
+} stub_syms[2] = {
+    { "xen_hypercall_amd", { 0x0f, 0x01, 0xd9 } },      /* vmmcall */
+    { "xen_hypercall_intel", { 0x0f, 0x01, 0xc1 } },    /* vmcall */
+};
+
+static const uint8_t endbr64[4] = { 0xf3, 0x0f, 0x1e, 0xfa };
+
+/* Sites through the kallsyms tables of the ELF file, checked in guest RAM. */
+static int sites_by_kallsyms(const struct guest_ram *ram, const struct elf_image *elf,
+                             uint64_t pa[2])
+{
+    struct kallsyms ks;
+    if (kallsyms_find(elf->data, elf->len, &ks) < 0)
+        return -ENOENT;
+    for (int i = 0; i < 2; i++) {
+        uint64_t va;
+        if (kallsyms_lookup(&ks, stub_syms[i].sym, &va) < 0 ||
+            elf_vaddr_to_paddr(elf, va, &pa[i]) < 0)
+            return -ENOENT;
+        const uint8_t *p = guest_ram_ptr(ram, pa[i], sizeof(endbr64) + 3);
+        if (p && memcmp(p, endbr64, sizeof(endbr64)) == 0) {
+            pa[i] += sizeof(endbr64);
+            p += sizeof(endbr64);
+        }
+        if (!p || memcmp(p, stub_syms[i].insn, 3) != 0)
+            return -ENOENT;
+    }
+    return 0;
+}
+
+/* Signature matches in the loaded executable segments; the first match's
+ * sites go to pa. */
+static int sites_by_signature(const struct guest_ram *ram, const struct elf_image *elf,
+                              uint64_t pa[2])
+{
+    int total = 0;
+    for (unsigned i = 0; i < elf->nseg; i++) {
+        const struct elf_seg *s = &elf->seg[i];
+        if (s->type != PT_LOAD || !(s->flags & PF_X) || s->filesz == 0)
+            continue;
+        size_t found[2];
+        int n = hcall_sites_find(guest_ram_ptr(ram, s->paddr, s->filesz),
+                                 (size_t)s->filesz, found);
+        if (n > 0 && total == 0) {
+            pa[0] = s->paddr + found[0];
+            pa[1] = s->paddr + found[1];
+        }
+        total += n;
+    }
+    return total;
+}
+
+int hcall_patch_loaded(struct guest_ram *ram, const struct elf_image *elf,
+                       struct boot_result *res, char *err, size_t errlen)
+{
+    uint64_t ksites[2], ssites[2];
+    bool by_kallsyms = sites_by_kallsyms(ram, elf, ksites) == 0;
+    int nsig = sites_by_signature(ram, elf, ssites);
+    if (by_kallsyms && nsig == 1 &&
+        (ksites[0] != ssites[0] || ksites[1] != ssites[1]))
+        return loader_fail(err, errlen, -EEXIST,
+                           "kallsyms and xeno's byte signature disagree on the Linux "
+                           "Xen hypercall sites; refusing to boot it");
+    if (!by_kallsyms && nsig != 1)
+        return loader_fail(err, errlen, nsig ? -EEXIST : -ENOENT,
+                           "Linux kernel issues Xen hypercalls with vmcall/vmmcall "
+                           "but xeno found %d candidate sites; refusing to boot it",
+                           2 * nsig);
+    const uint64_t *pa = by_kallsyms ? ksites : ssites;
+    for (int i = 0; i < 2; i++)
+        hcall_site_rewrite(guest_ram_ptr(ram, pa[i], 3));
+    res->patched_sites = 2;
+    res->patch_method = by_kallsyms ? "kallsyms" : "signature";
+    res->hcall_sites_gpa[0] = pa[0];
+    res->hcall_sites_gpa[1] = pa[1];
+    return 0;
 }

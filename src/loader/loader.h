@@ -49,6 +49,8 @@ struct boot_result {
     uint64_t initrd_gpa;        /* 0 if none */
     uint64_t initrd_len;
     int patched_sites;          /* vmcall/vmmcall sites rewritten (Linux) */
+    uint64_t hcall_sites_gpa[2];/* where: xen_hypercall_amd, _intel */
+    const char *patch_method;   /* "kallsyms", "signature" or NULL */
     bool elf32;                 /* ELF class 32 file (code may still be 64-bit) */
 };
 
@@ -81,8 +83,9 @@ int acpi_build(struct guest_ram *ram, unsigned vcpus, uint64_t *rsdp_gpa,
 
 /* Rewrite the two direct Xen hypercall instructions of a Linux image that
  * has no hypercall page (vmcall 0f 01 c1 / vmmcall 0f 01 d9 found by exact
- * signature).  Returns the number of sites patched (2), or -ENOENT /
- * -EEXIST (not found / not unique) with a reason in err. */
+ * signature; boot_prepare also consults the image's kallsyms tables).
+ * Returns the number of sites patched (2), or -ENOENT / -EEXIST (not found
+ * / not unique) with a reason in err. */
 int hcall_sites_patch(uint8_t *image, size_t len, char *err, size_t errlen);
 
 #endif

@@ -91,6 +91,28 @@ int hcall_sites_find(const uint8_t *buf, size_t len, size_t sites[2]);
 /* Overwrites one 3-byte vmcall/vmmcall with "out %eax,$port; nop". */
 void hcall_site_rewrite(uint8_t *insn);
 
+/* kallsyms tables found inside a vmlinux image (file offsets). */
+struct kallsyms {
+    const uint8_t *img;
+    size_t len;
+    size_t token_table;
+    size_t token_index;
+    size_t offsets;
+    size_t names;
+    uint32_t nsyms;
+    uint64_t base;          /* kallsyms_relative_base */
+    bool abs_percpu;        /* CONFIG_KALLSYMS_ABSOLUTE_PERCPU encoding */
+};
+
+int kallsyms_find(const uint8_t *img, size_t len, struct kallsyms *ks);
+/* vaddr of the text symbol `name` (type t or T). */
+int kallsyms_lookup(const struct kallsyms *ks, const char *name, uint64_t *vaddr);
+
+/* Finds the two stubs of a loaded Linux image (kallsyms first, else the
+ * signature, which must match once) and rewrites them in guest RAM. */
+int hcall_patch_loaded(struct guest_ram *ram, const struct elf_image *elf,
+                       struct boot_result *res, char *err, size_t errlen);
+
 /* Writes hvm_start_info, module list, memory map and command line into the
  * boot-info area; places the initrd.  Needs res->kernel_end/rsdp_gpa set. */
 int start_info_build(struct guest_ram *ram, const struct boot_config *cfg,

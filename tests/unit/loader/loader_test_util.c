@@ -98,7 +98,7 @@ uint8_t *test_elf_build(const struct test_elf *t, size_t *len)
     size_t phsz = t->elf32 ? sizeof(Elf32_Phdr) : sizeof(Elf64_Phdr);
     unsigned phnum = t->nseg + (t->nnote ? 1 : 0);
     size_t notes_off = ehsz + phnum * phsz;
-    size_t data_off = align4(notes_off + notes_size(t));
+    size_t data_off = (notes_off + notes_size(t) + 15) & ~(size_t)15;
     size_t total = data_off;
     for (unsigned i = 0; i < t->nseg; i++)
         total += t->seg[i].filesz;

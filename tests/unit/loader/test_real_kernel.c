@@ -80,10 +80,19 @@ static void test_kernel(const char *path)
         CHECK(res.hypercall_page_gpa != 0);
     } else if (vmlinux) {
         CHECK_EQ(res.patched_sites, 2);
+        printf("  found by %s\n", res.patch_method ? res.patch_method : "(none)");
+        /* Both ways must find the same two sites. */
+        CHECK_STR(res.patch_method, "kallsyms");
+        struct kallsyms ks;
+        uint64_t va = 0;
+        CHECK_EQ(kallsyms_find(vmlinux, vlen, &ks), 0);
+        CHECK_EQ(kallsyms_lookup(&ks, "pvh_start_xen", &va), 0);
+        CHECK_EQ(va - 0xffffffff80000000ULL, entry);
         size_t sites[2];
         CHECK_EQ(hcall_sites_find(vmlinux, vlen, sites), 1);
         for (int i = 0; i < 2; i++) {
             uint64_t pa = file_to_paddr(vmlinux, sites[i]);
+            CHECK_EQ(pa, res.hcall_sites_gpa[i]);
             printf("  site %d: vmlinux offset %#zx, paddr %#llx: %02x %02x %02x -> "
                    "%02x %02x %02x\n", i, sites[i], (unsigned long long)pa,
                    vmlinux[sites[i]], vmlinux[sites[i] + 1], vmlinux[sites[i] + 2],

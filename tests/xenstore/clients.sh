@@ -25,6 +25,12 @@ expect_eq "relative is under dom0" "v" "$(xenstore-read /local/domain/0/rel/key)
 expect_rc "bad path" 1 xenstore-write '/bad//path' x
 expect_rc "bad char" 1 xenstore-write '/bad path' x
 
+# a directory larger than one payload: libxenstore falls back to
+# DIRECTORY_PART
+for i in $(seq 1 150); do echo "/bigdir/child-with-a-rather-long-name-$i x"; done |
+    xargs -n 2 xenstore-write
+expect_eq "big directory" 150 "$(xenstore-list /bigdir | wc -l)"
+
 # xenstore-watch: fires once at once, then on each change below the path
 xenstore-write /w/x 0
 timeout 5 xenstore-watch -n 3 /w >"$TMP/watch.out" 2>&1 &

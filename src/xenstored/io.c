@@ -97,7 +97,7 @@ void io_trace(struct io_conn *ioc, const char *dir,
 
 static void io_protocol_error(struct io_conn *ioc)
 {
-    log_warn("dom%u: malformed message, dropping connection",
+    log_warn("dom%u: malformed message (length beyond the payload maximum)",
              ioc->conn->domid);
     if (ioc->kind == IO_RING) {
         ioc->broken = true;

@@ -3,6 +3,8 @@
 # run SCENARIO inside it as root; stream its output; exit with its status.
 #
 #   scripts/testhost/run.sh [options] SCENARIO [args...]
+#   scripts/testhost/run.sh [options] --shell      (interactive bash inside;
+#                                                   Ctrl-A x quits QEMU)
 #
 #   --smp N        vCPUs (default 2)          --mem MiB   memory (default 4096)
 #   --timeout S    kill QEMU after S seconds (default 600); exit 124
@@ -27,7 +29,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
-smp=2 mem=4096 timeout=600 keep=0 quiet=0 append=
+smp=2 mem=4096 timeout=600 keep=0 quiet=0 shell=0 append=
 rw=()
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 125; }
 while [ $# -gt 0 ]; do
@@ -39,16 +41,23 @@ while [ $# -gt 0 ]; do
     --keep) keep=1; shift ;;
     --quiet) quiet=1; shift ;;
     --append) append=$2; shift 2 ;;
+    --shell) shell=1; shift ;;
     -h|--help) usage ;;
     --) shift; break ;;
     -*) echo "run.sh: unknown option $1" >&2; usage ;;
     *) break ;;
     esac
 done
-[ $# -ge 1 ] || usage
-scenario=$1; shift
-[ -f "$scenario" ] || { echo "run.sh: no scenario $scenario" >&2; exit 125; }
-scenario=$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")
+if [ $shell = 1 ]; then
+    [ $# = 0 ] || usage
+    [ -t 0 ] || { echo "run.sh: --shell wants a terminal on stdin" >&2; exit 125; }
+    scenario=
+else
+    [ $# -ge 1 ] || usage
+    scenario=$1; shift
+    [ -f "$scenario" ] || { echo "run.sh: no scenario $scenario" >&2; exit 125; }
+    scenario=$(cd "$(dirname "$scenario")" && pwd)/$(basename "$scenario")
+fi
 
 qemu=${XENO_QEMU:-qemu-system-x86_64}
 command -v "$qemu" >/dev/null || { echo "run.sh: $qemu not found (apt-get install qemu-system-x86)" >&2; exit 125; }
@@ -99,8 +108,14 @@ trap 'exit 143' TERM
 } >"$scratch/paths"
 {
     echo "cd $(printf %q "$PWD") || exit 125"
-    if [ -x "$scenario" ]; then printf 'exec %q' "$scenario"; else printf 'exec /bin/bash %q' "$scenario"; fi
-    printf ' %q' "$@"
+    if [ $shell = 1 ]; then
+        # An interactive bash (no rc files: the host's are slow over 9p)
+        # with the serial port as its controlling terminal.
+        printf 'export TERM=%q\n' "${TERM:-vt100}"
+        echo "export PS1='testhost:\\w# '"
+        printf 'exec setsid -c -w /bin/bash --norc -i <>/dev/ttyS0 >&0 2>&0'
+    elif [ -x "$scenario" ]; then printf 'exec %q' "$scenario"; else printf 'exec /bin/bash %q' "$scenario"; fi
+    [ $# = 0 ] || printf ' %q' "$@"
     echo
 } >"$scratch/scenario.sh"
 
@@ -115,15 +130,23 @@ done
 # delay-loop calibration (~0.7 s under TCG) with lpj = TSC Hz / HZ(250).
 lpj=$(awk -F: '/^cpu MHz/ { printf "lpj=%d", $2 * 1000000 / 250; exit }' /proc/cpuinfo)
 
+qargs=(-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
+       -nodefaults -display none -no-reboot -no-user-config
+       -kernel "$boot" -initrd "$initrd"
+       -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable $lpj $append"
+       "${virtfs[@]}")
+start=$(date +%s.%N)
+if [ $shell = 1 ]; then
+    # Foreground, the serial port on the terminal (QEMU's mux: Ctrl-A x).
+    "$qemu" "${qargs[@]}" -serial mon:stdio
+    rc=$(cat "$scratch/rc" 2>/dev/null)
+    exit "${rc:-125}"
+fi
+
 log=$scratch/console.log
 : >"$log"
-start=$(date +%s.%N)
-"$qemu" -accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem" \
-    -nodefaults -display none -no-reboot -no-user-config \
-    -kernel "$boot" -initrd "$initrd" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off tsc=reliable $lpj $append" \
-    -serial "file:$log" "${virtfs[@]}" \
-    -pidfile "$scratch/qemu.pid" </dev/null >"$scratch/qemu.err" 2>&1 &
+"$qemu" "${qargs[@]}" -serial "file:$log" -pidfile "$scratch/qemu.pid" \
+    </dev/null >"$scratch/qemu.err" 2>&1 &
 qpid=$!
 
 tailpid=

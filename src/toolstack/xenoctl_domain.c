@@ -125,7 +125,10 @@ XENOCTL_API int xenoctl_destroy(struct xenoctl *h, const char *dom)
     return domain_op(h, dom, "destroy", NULL);
 }
 
-static int wait_gone(struct xenoctl *h, const char *dom, unsigned timeout_s)
+/* Done when the domain is gone, preserved, or restarted (on_poweroff or
+ * on_reboot = restart: a new VMM). */
+static int wait_gone(struct xenoctl *h, const char *dom,
+                     const struct xenoctl_domain *before, unsigned timeout_s)
 {
     struct timespec start, now, nap = { 0, 100 * 1000 * 1000 };
     clock_gettime(CLOCK_MONOTONIC, &start);
@@ -136,8 +139,9 @@ static int wait_gone(struct xenoctl *h, const char *dom, unsigned timeout_s)
             return 0;
         if (r < 0)
             return r;
-        if (strcmp(d.state, "shutdown") == 0 || strcmp(d.state, "crashed") == 0)
-            return 0;           /* preserved after shutting down */
+        if (strcmp(d.state, "shutdown") == 0 || strcmp(d.state, "crashed") == 0 ||
+            d.domid != before->domid || d.restarts != before->restarts)
+            return 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (now.tv_sec - start.tv_sec >= (time_t)timeout_s)
             return xenoctl_set_error(h, -ETIMEDOUT, "domain %s did not shut "
@@ -149,8 +153,11 @@ static int wait_gone(struct xenoctl *h, const char *dom, unsigned timeout_s)
 XENOCTL_API int xenoctl_shutdown(struct xenoctl *h, const char *dom,
                                  bool wait, unsigned timeout_s)
 {
-    int r = domain_op(h, dom, "shutdown", NULL);
-    return r == 0 && wait ? wait_gone(h, dom, timeout_s) : r;
+    struct xenoctl_domain before;
+    int r = wait ? xenoctl_domain_info(h, dom, &before, NULL) : 0;
+    if (r == 0)
+        r = domain_op(h, dom, "shutdown", NULL);
+    return r == 0 && wait ? wait_gone(h, dom, &before, timeout_s) : r;
 }
 
 XENOCTL_API int xenoctl_reboot(struct xenoctl *h, const char *dom)

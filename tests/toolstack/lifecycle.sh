@@ -27,6 +27,12 @@ ctl_send rb '{"cmd":"test-exit","status":0}' >/dev/null
 check "poweroff destroys" wait_for 5 gone rb
 check_fails "state file removed" test -e "$T/state/1.json"
 
+# xm shutdown -w returns once a restarting domain has restarted
+xm create "$(mkcfg sw 'on_poweroff = "restart"')" >/dev/null
+check "shutdown -w of a restarting domain" timeout 10 "$BUILD_XM" shutdown -w sw
+check_eq "it restarted" 1 "$(dom_field sw restarts)"
+xm destroy sw
+
 # crash -> preserve: kept, no VMM, shown as crashed, memory still counted
 xm create "$(mkcfg keep 'on_crash = "preserve"')" >/dev/null
 ctl_send keep '{"cmd":"test-exit","status":103}' >/dev/null

@@ -34,9 +34,24 @@ static int mkdirs(const char *path)
     return mkdir(buf, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+static void parent_dir(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", path);
+    char *slash = strrchr(buf, '/');
+    if (slash && slash != buf)
+        *slash = '\0';
+    else
+        snprintf(buf, len, ".");
+}
+
 static int prepare_dirs(struct xend *x)
 {
-    const char *dirs[] = { x->s.state_dir, x->s.run_dir, x->s.vmm_log_dir };
+    char sock_dir[XEND_SUN_PATH], log_dir[XEND_PATH];
+    parent_dir(x->s.unix_path, sock_dir, sizeof(sock_dir));
+    parent_dir(x->s.log_file[0] ? x->s.log_file : ".", log_dir,
+               sizeof(log_dir));
+    const char *dirs[] = { x->s.state_dir, x->s.run_dir, x->s.vmm_log_dir,
+                           sock_dir, log_dir };
     for (size_t k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
         int r = mkdirs(dirs[k]);
         if (r < 0) {

@@ -57,6 +57,40 @@ check_eq "xend still answers after 413" 200 "$(code "$URL/xend/node")"
 printf 'GARBAGE\r\n\r\n' | timeout 5 curl -s -o /dev/null telnet://127.0.0.1:$PORT 2>/dev/null
 check_eq "xend still answers after garbage" 200 "$(code "$URL/xend/node")"
 
+# the unix socket: same requests as JSON lines, and hostile ones
+usock() {  # usock DATA: send DATA to xend's unix socket, print the reply
+    python3 - "$T/xend.sock" "$1" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+data = sys.argv[2].encode().decode('unicode_escape').encode('latin-1')
+try:
+    s.sendall(data)
+except OSError:
+    pass
+s.settimeout(5)
+out = b''
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+print(out.decode(errors='replace').strip())
+PY
+}
+check_match "unix: GET /xend/node" '"status":200' "$(usock '{"method":"GET","path":"/xend/node"}\n')"
+check_match "unix: bad JSON is 400" '"status":400' "$(usock '{"method":\n')"
+check_match "unix: body must be an object" '"status":400' "$(usock '{"method":"POST","path":"/xend/domain","body":[1]}\n')"
+check_match "unix: missing path is 400" '"status":400' "$(usock '{"method":"GET"}\n')"
+check_match "unix: 404 as on HTTP" '"status":404' "$(usock '{"method":"GET","path":"/xend/domain/ghost"}\n')"
+check_match "unix: NUL bytes are 400" '"status":400' "$(usock '\x00\x00{"method":"GET","path":"/xend"}\n')"
+big_line=$(head -c 100000 /dev/zero | tr '\0' 'a')
+check_match "unix: oversized line is 413" '"status":413' "$(usock "$big_line")"
+check_eq "unix: xend still answers" 200 "$(code "$URL/xend/node")"
+
 check_eq "pause" 200 "$(code -X POST -d '{"op":"pause"}' "$URL/xend/domain/web")"
 check_eq "state paused" paused "$(dom_field web state)"
 check_eq "unpause" 200 "$(code -X POST -d '{"op":"unpause"}' "$URL/xend/domain/web")"

@@ -103,12 +103,28 @@ static int ctl_quota_set(struct xs_req *r, const char **argv, int argc)
     return argc == 2 ? quota_set(r, argv[0], argv[1]) : -EINVAL;
 }
 
+static int ctl_stats(struct xs_req *r, const char **argv, int argc)
+{
+    char buf[160];
+    size_t conns = 0;
+    (void)argv;
+    if (argc)
+        return -EINVAL;
+    for (const struct xs_conn *c = r->core->conns; c; c = c->next)
+        conns++;
+    snprintf(buf, sizeof(buf), "requests %llu\nnodes %zu\nconnections %zu\n",
+             (unsigned long long)r->core->stats_requests, r->core->base.count,
+             conns);
+    return reply_str(r, buf);
+}
+
 static int ctl_help(struct xs_req *r, const char **argv, int argc);
 
 static const struct ctl_cmd ctl_cmds[] = {
     { "quota", ctl_quota,
       "[<domid>|<quota> <value>]: show quotas, a domain's usage, or set" },
     { "quota-set", ctl_quota_set, "<quota> <value>: set a quota" },
+    { "stats", ctl_stats, ": requests served, nodes, connections" },
     { "help", ctl_help, ": list commands" },
 };
 

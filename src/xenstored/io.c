@@ -95,6 +95,17 @@ void io_trace(struct io_conn *ioc, const char *dir,
     fflush(xsd.trace);
 }
 
+/* Trace a reply or event when its first byte is about to leave. */
+void io_trace_out(struct io_conn *ioc)
+{
+    struct xs_msgbuf *m = ioc->conn->out_head;
+    struct xsd_sockmsg h;
+    if (!xsd.trace || !m || m->off)
+        return;
+    memcpy(&h, m->data, sizeof(h));
+    io_trace(ioc, "OUT", &h, m->data + sizeof(h));
+}
+
 static void io_protocol_error(struct io_conn *ioc)
 {
     log_warn("dom%u: malformed message (length beyond the payload maximum)",
@@ -134,6 +145,8 @@ void io_process_input(struct io_conn *ioc, int (*fill)(struct io_conn *))
         }
         if (rc == XS_FRAME_DONE) {
             io_trace(ioc, "IN ", &ioc->fr.hdr, ioc->fr.body);
+            log_debug("dom%u: request type %u len %u", ioc->conn->domid,
+                      ioc->fr.hdr.type, ioc->fr.hdr.len);
             xs_core_request(&xsd.core, ioc->conn, &ioc->fr.hdr, ioc->fr.body);
             budget--;
         }

@@ -60,6 +60,7 @@ void io_reap(void);
 void io_destroy(struct io_conn *ioc);
 void io_process_input(struct io_conn *ioc,
                       int (*fill)(struct io_conn *ioc));
+void io_trace_out(struct io_conn *ioc);
 void io_trace(struct io_conn *ioc, const char *dir,
               const struct xsd_sockmsg *h, const char *body);
 

@@ -47,6 +47,7 @@ static bool ring_flush(struct io_conn *ioc)
     size_t len, put;
     bool moved = false;
     while (!ioc->broken && (len = conn_peek_out(ioc->conn, &data)) > 0) {
+        io_trace_out(ioc);
         if (ring_write_rsp(ioc->intf, data, len, &put)) {
             ring_mark_broken(ioc, XENSTORE_ERROR_RINGIDX);
             break;

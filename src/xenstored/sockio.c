@@ -74,6 +74,7 @@ static void sock_flush(struct io_conn *ioc)
     const char *data;
     size_t len;
     while (!ioc->closing && (len = conn_peek_out(ioc->conn, &data)) > 0) {
+        io_trace_out(ioc);
         ssize_t n = send(ioc->ev.fd, data, len, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno != EAGAIN && errno != EINTR)

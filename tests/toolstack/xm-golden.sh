@@ -57,6 +57,11 @@ run top -b
 printf 'hello console\n' | timeout 2 "$BUILD_XM" console web >"$T/con" 2>&1
 echo "\$ xm console web < 'hello console'" >>"$OUT"
 tr -d '\r' <"$T/con" >>"$OUT"
+mkcfg con >/dev/null
+printf 'typed\n' | timeout 2 "$BUILD_XM" create con -c >"$T/con" 2>&1
+echo "\$ xm create con -c < 'typed'" >>"$OUT"
+tr -d '\r' <"$T/con" >>"$OUT"
+run destroy con
 run shutdown -w web
 run reboot db
 run destroy db

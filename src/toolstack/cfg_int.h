@@ -94,4 +94,22 @@ int sym_set(struct parser *ps, const char *name, struct val *v, int line,
 /* statements: runs the whole file */
 int run_file(struct parser *ps);
 
+/* config.c: from the variables to the struct */
+/* String keys that only feed the kernel command line (xm's create.py). */
+struct cmdline_parts {
+    const char *cmdline, *root, *extra, *ip, *netmask, *gateway, *hostname,
+        *dhcp, *nfs_server, *nfs_root, *interface;
+    bool memory_set, maxmem_set;
+};
+
+struct build {
+    struct parser *ps;
+    struct domain_config *cfg;
+    struct cmdline_parts cl;
+};
+
+int key_err(struct build *b, const struct sym *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int apply_keys(struct build *b);
+
 #endif

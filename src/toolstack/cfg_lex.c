@@ -150,6 +150,43 @@ static int lex_escape(struct parser *ps, char *out)
     }
 }
 
+/* Room for 3 more bytes (an escape writes up to 2, plus the NUL). */
+static int grow(struct parser *ps, char **buf, size_t n, size_t *cap)
+{
+    if (n + 3 <= *cap)
+        return 0;
+    if (*cap >= CFG_MAX_STR)
+        return perr(ps, ps->tok.line, ps->tok.col, "string too long");
+    char *nb = realloc(*buf, *cap * 2);
+    if (!nb)
+        return -ENOMEM;
+    *buf = nb;
+    *cap *= 2;
+    return 0;
+}
+
+/* The characters up to the closing quote, escapes resolved. */
+static int string_body(struct parser *ps, int quote, char **buf, size_t *n)
+{
+    size_t cap = 64;
+    if (!(*buf = malloc(cap)))
+        return -ENOMEM;
+    for (;;) {
+        int c = peekc(ps, 0), r;
+        if (c == -1 || c == '\n')
+            return perr(ps, ps->tok.line, ps->tok.col, "unterminated string");
+        advance(ps);
+        if (c == quote)
+            return 0;
+        if ((r = grow(ps, buf, *n, &cap)) < 0)
+            return r;
+        if (c != '\\')
+            (*buf)[(*n)++] = (char)c;
+        else if (peekc(ps, 0) != -1)
+            *n += (size_t)lex_escape(ps, *buf + *n);
+    }
+}
+
 static int lex_string(struct parser *ps)
 {
     int quote = peekc(ps, 0);
@@ -157,48 +194,15 @@ static int lex_string(struct parser *ps)
         return perr(ps, ps->line, ps->col,
                     "triple-quoted strings are not supported");
     advance(ps);
-    size_t cap = 64, n = 0;
-    char *buf = malloc(cap);
-    if (!buf)
-        return -ENOMEM;
-    for (;;) {
-        int c = peekc(ps, 0);
-        if (c == -1 || c == '\n') {
-            free(buf);
-            return perr(ps, ps->tok.line, ps->tok.col,
-                        "unterminated string");
-        }
-        if (c == quote) {
-            advance(ps);
-            break;
-        }
-        if (n + 3 > cap) {
-            if (cap >= CFG_MAX_STR) {
-                free(buf);
-                return perr(ps, ps->tok.line, ps->tok.col, "string too long");
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-        if (c == '\\') {
-            advance(ps);
-            if (peekc(ps, 0) == -1)
-                continue;
-            n += (size_t)lex_escape(ps, buf + n);
-        } else {
-            buf[n++] = (char)c;
-            advance(ps);
-        }
-    }
-    if (memchr(buf, '\0', n)) {
+    char *buf = NULL;
+    size_t n = 0;
+    int r = string_body(ps, quote, &buf, &n);
+    if (r == 0 && memchr(buf, '\0', n))
+        r = perr(ps, ps->tok.line, ps->tok.col,
+                 "string contains a NUL character");
+    if (r < 0) {
         free(buf);
-        return perr(ps, ps->tok.line, ps->tok.col,
-                    "string contains a NUL character");
+        return r;
     }
     buf[n] = '\0';
     ps->tok.t = T_STR;

@@ -74,8 +74,11 @@ static int read_all(struct xenoctl *h, int fd, bool stop_at_nl, char **out,
 
 static int not_running(struct xenoctl *h, int err)
 {
-    return xenoctl_set_error(h, err, "can't reach xend at %s: %s (is xend "
-                             "running?)", h->target, strerror(-err));
+    bool absent = err == -ENOENT || err == -ECONNREFUSED;
+    return xenoctl_set_error(h, err, "can't reach xend at %s: %s%s",
+                             h->target, strerror(-err),
+                             absent ? " (is xend running?)" :
+                             err == -EACCES ? " (xm needs root)" : "");
 }
 
 int xt_unix_exchange(struct xenoctl *h, const char *req, size_t len,

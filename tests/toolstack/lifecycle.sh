@@ -133,8 +133,23 @@ check_fails "its VMM was killed" alive "${hpid:-0}"
 check_eq "no state file left over" "" "$(ls "$T/state" | grep -v node.json)"
 check_match "dmesg says so" 'half\) was being created when xend stopped; removed' "$(xm dmesg)"
 
-# autostart, and no second copy when the domain is adopted
-cp "$(mkcfg auto1)" "$T/auto/auto1.cfg"
+# a VMM that never answers: create fails after create-timeout, nothing left
+stop_xend
+write_conf "create-timeout = 1"
+FAKE_VMM_START_DELAY_MS=3000 start_xend || exit 1
+out=$(xm create "$(mkcfg mute)" 2>&1); st=$?
+check_eq "create with a mute VMM fails" 1 "$st"
+check_match "and says so" 'xeno-vmm for mute did not answer within 1 s; see .*domain-mute.log' "$out"
+check "no mute domain" gone mute
+check_eq "no state file after the timeout" "" "$(ls "$T/state" | grep -v node.json)"
+stop_xend
+write_conf
+start_xend || exit 1
+
+# autostart (relative kernel paths from the auto dir), and no second copy
+# when the domain is adopted
+sed "s|^kernel = .*|kernel = \"fake-vmm-link\"|" "$(mkcfg auto1)" > "$T/auto/auto1.cfg"
+ln -s "$FAKE_VMM" "$T/auto/fake-vmm-link"
 stop_xend
 start_xend || exit 1
 check "autostart creates auto1" exists auto1

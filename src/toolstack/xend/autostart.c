@@ -1,6 +1,7 @@
 /* Autostart: every .cfg file in AUTO_DIR is created when xend starts, unless a
  * domain of that name already runs (adopted from before). */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,19 @@ static int is_cfg(const struct dirent *e)
     return e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".cfg") == 0;
 }
 
+/* Relative kernel and ramdisk paths are relative to the config file. */
+static int relative_to(const char *dir, char **path)
+{
+    char *abs;
+    if (!*path || (*path)[0] == '/')
+        return 0;
+    if (asprintf(&abs, "%s/%s", dir, *path) < 0)
+        return -ENOMEM;
+    free(*path);
+    *path = abs;
+    return 0;
+}
+
 static void start_one(struct xend *x, const char *path)
 {
     struct domain_config cfg;
@@ -21,6 +35,11 @@ static void start_one(struct xend *x, const char *path)
     char err[512];
     if (config_parse_file(path, NULL, 0, &cfg, &diag) < 0) {
         xlog(x, LOG_ERR, "autostart: %s", diag.error);
+        return;
+    }
+    if (relative_to(x->s.auto_dir, &cfg.kernel) < 0 ||
+        relative_to(x->s.auto_dir, &cfg.ramdisk) < 0) {
+        config_free(&cfg);
         return;
     }
     for (size_t k = 0; k < diag.n_warnings; k++)

@@ -93,15 +93,27 @@ static void r_log(struct xend *x, const struct xreq *rq, const char *arg,
 }
 
 
+static int by_domid(const void *a, const void *b)
+{
+    const struct domain *da = *(struct domain *const *)a;
+    const struct domain *db = *(struct domain *const *)b;
+    return (da->domid > db->domid) - (da->domid < db->domid);
+}
+
 static void r_dom_list(struct xend *x, const struct xreq *rq,
                        const char *arg, struct xrep *rp)
 {
     (void)rq, (void)arg;
-    json_object *o = json_object_new_object(), *a = json_object_new_array();
-    json_object_array_add(a, dom0_json(x));
+    struct domain *sorted[XEND_MAX_DOMAINS];
+    size_t n = 0;
     for (int k = 0; k < XEND_MAX_DOMAINS; k++)
         if (x->doms[k].used)
-            json_object_array_add(a, dom_json(x, &x->doms[k], false));
+            sorted[n++] = &x->doms[k];
+    qsort(sorted, n, sizeof(sorted[0]), by_domid);
+    json_object *o = json_object_new_object(), *a = json_object_new_array();
+    json_object_array_add(a, dom0_json(x));
+    for (size_t k = 0; k < n; k++)
+        json_object_array_add(a, dom_json(x, sorted[k], false));
     json_object_object_add(o, "domains", a);
     rep_ok(rp, o);
 }

@@ -233,6 +233,13 @@ int main(int argc, char **argv)
     if (j) {
         journal_snapshot(j, &xsd.core);
         journal_close(j);
+        xsd.core.persist = NULL;
     }
+    while (xsd.conns) {
+        struct io_conn *ioc = xsd.conns;
+        xsd.conns = ioc->next;
+        io_destroy(ioc);
+    }
+    xs_core_destroy(&xsd.core);
     return 0;
 }

@@ -123,8 +123,8 @@ static bool watch_may_see(struct xs_core *c, struct xs_watch *w,
                           const char *path, const struct xs_perm *p,
                           uint32_t np)
 {
-    if (path_is_special(path))
-        return true;
+    if (path_is_special(path)) /* domain life cycle is dom0's business */
+        return conn_is_priv(w->conn);
     return perms_for(c, w->conn, p, np) & XS_P_READ;
 }
 

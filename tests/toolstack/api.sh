@@ -4,8 +4,9 @@
 BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3
 . "$(dirname "$0")/lib.sh"
 
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
-body() { curl -s "$@"; }
+JSON='Content-Type: application/json'
+code() { curl -s -o /dev/null -w '%{http_code}' -H "$JSON" "$@"; }
+body() { curl -s -H "$JSON" "$@"; }
 
 write_conf
 start_xend || exit 1
@@ -48,6 +49,16 @@ check_eq "destroy Domain-0 refused" 400 "$(code -X DELETE "$URL/xend/domain/0")"
 check_eq "pause Domain-0 refused" 400 "$(code -X POST -d '{"op":"pause"}' "$URL/xend/domain/Domain-0")"
 check_eq "path with slashes is 404" 404 "$(code "$URL/xend/domain/web/../../etc")"
 check_eq "long path is 404/414" 414 "$(code "$URL/xend/domain/$(head -c 600 /dev/zero | tr '\0' a)")"
+
+# a web page can't drive xend through the user's browser
+check_eq "POST without JSON content type is 415" 415 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "$cfg" "$URL/xend/domain")"
+check_eq "POST as text/plain is 415" 415 "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -X POST -d '{"op":"destroy"}' "$URL/xend/domain/web")"
+check_eq "foreign Origin is 403" 403 "$(code -H 'Origin: http://evil.example' "$URL/xend/domain")"
+check_eq "foreign Origin POST is 403" 403 "$(code -H 'Origin: http://evil.example' -X POST -d '{"op":"destroy"}' "$URL/xend/domain/web")"
+check_eq "own Origin is fine" 200 "$(code -H "Origin: http://127.0.0.1:$PORT" "$URL/xend/domain")"
+check_eq "rebound Host name is 403" 403 "$(code -H "Host: evil.example:$PORT" "$URL/xend/node")"
+check_eq "localhost Host is fine" 200 "$(code -H "Host: localhost:$PORT" "$URL/xend/node")"
+check_eq "web still running" running "$(dom_field web state)"
 
 # oversized body: max-request is 64 KiB here
 head -c 200000 /dev/zero | tr '\0' ' ' > "$T/big.json"

@@ -1,12 +1,19 @@
 /* The HTTP side of the API: libmicrohttpd in external-epoll mode, driven
  * from xend's poll loop.  Bodies are capped at max-request; with
- * xend-privileged-port, clients whose source port is >= 1024 get 403. */
+ * xend-privileged-port, clients whose source port is >= 1024 get 403.
+ *
+ * Web pages must not drive xend through the user's browser: a POST needs
+ * Content-Type: application/json (which a cross-site page can't send
+ * without a CORS preflight, never granted here), an Origin other than the
+ * API's own is refused, and on a loopback address the Host header must be
+ * a loopback name (DNS rebinding). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/log.h"
 #include "xend.h"
@@ -29,6 +36,53 @@ static int client_port(struct MHD_Connection *c)
     if (sa->sa_family == AF_INET6)
         return ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
     return -1;
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* "127.0.0.1:8000", "localhost", "[::1]:8000" ... */
+static bool host_is_loopback(const char *host)
+{
+    char name[256];
+    size_t n = host[0] == '[' ? strcspn(host + 1, "]") : strcspn(host, ":");
+    const char *start = host[0] == '[' ? host + 1 : host;
+    if (n >= sizeof(name))
+        return false;
+    memcpy(name, start, n);
+    name[n] = '\0';
+    return strcmp(name, "localhost") == 0 || strcmp(name, "::1") == 0 ||
+           strncmp(name, "127.", 4) == 0;
+}
+
+static bool origin_is_host(const char *origin, const char *host)
+{
+    return host && strncmp(origin, "http://", 7) == 0 &&
+           strcmp(origin + 7, host) == 0;
+}
+
+static bool browser_guard(struct xend *x, struct MHD_Connection *c,
+                          const char *method, struct xrep *rp)
+{
+    const char *host = header(c, "Host"), *origin = header(c, "Origin");
+    const char *type = header(c, "Content-Type");
+    if (x->loopback && host && !host_is_loopback(host))
+        rep_error(rp, 403, "EACCES", "Host '%.60s' refused: use 127.0.0.1 "
+                  "or localhost", host);
+    else if (origin && !origin_is_host(origin, host))
+        rep_error(rp, 403, "EACCES", "cross-origin request from '%.60s' "
+                  "refused", origin);
+    else if (strcmp(method, "POST") == 0 &&
+             (!type || strncasecmp(type, "application/json", 16) != 0))
+        rep_error(rp, 415, "EINVAL", "POST needs Content-Type: "
+                  "application/json");
+    else
+        return true;
+    xlog(x, LOG_WARN, "refused %s request: %s", method,
+         json_object_get_string(json_object_object_get(rp->body, "error")));
+    return false;
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, struct xrep *rp)
@@ -56,6 +110,8 @@ static void handle(struct xend *x, struct MHD_Connection *c,
         return rep_error(rp, 403, "EACCES", "xend-privileged-port is on: "
                          "requests must come from a port below 1024");
     }
+    if (!browser_guard(x, c, method, rp))
+        return;
     if (up->too_large)
         return rep_error(rp, 413, "E2BIG", "request body larger than %zu "
                          "bytes", x->s.max_request);
@@ -134,7 +190,8 @@ int http_start(struct xend *x)
              x->s.address);
         return -EINVAL;
     }
-    if (!is_loopback(&sa.sin_addr))
+    x->loopback = is_loopback(&sa.sin_addr);
+    if (!x->loopback)
         xlog(x, LOG_WARN, "HTTP API on non-loopback address %s:%u, as "
              "xend-address asks: whoever reaches it controls the domains%s",
              x->s.address, x->s.port, x->s.privileged_port ? "" :

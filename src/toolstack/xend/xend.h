@@ -84,6 +84,7 @@ struct xend {
     int unix_fd;
     struct unix_client *clients[XEND_MAX_CLIENTS];
     struct MHD_Daemon *mhd;
+    bool loopback;                  /* the HTTP API is on 127.x.x.x */
     struct xs_handle *xs;
     bool quit;
 };

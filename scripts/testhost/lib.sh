@@ -142,3 +142,14 @@ xeno_vmlinux() { # vmlinuz
     fi
     [ -s "$out" ] && echo "$out"
 }
+
+# What the test host and guest images need but this machine lacks (one line,
+# empty if nothing).  Tests skip on it rather than fail.
+xeno_testhost_missing() {
+    local miss=
+    command -v "${XENO_QEMU:-qemu-system-x86_64}" >/dev/null || miss="$miss qemu-system-x86"
+    xeno_kernel >/dev/null 2>&1 || miss="$miss linux-image-amd64"
+    file -L "${XENO_BUSYBOX:-/bin/busybox}" 2>/dev/null | grep -q 'statically linked' || miss="$miss busybox-static"
+    command -v cpio >/dev/null || miss="$miss cpio"
+    echo "${miss# }"
+}

@@ -26,8 +26,11 @@ done
 vmm=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 guest_cmd=${2:-'uname -r; xs ls / 2>&1 | head -20; true'}
 . "$root/scripts/testhost/lib.sh"
-kernel=$(xeno_kernel) || exit 77
 [ "${XENO_SKIP_SYSTEM:-0}" = 1 ] && { echo "SKIP: XENO_SKIP_SYSTEM=1"; exit 77; }
+# QEMU only matters in the test host case: run-in-testhost.sh checks it.
+missing=$(XENO_QEMU=true xeno_testhost_missing)
+[ -z "$missing" ] || { echo "SKIP: missing: $missing (scripts/deps.sh installs them)"; exit 77; }
+kernel=$(xeno_kernel) || exit 77
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/xeno-linux-boot.XXXXXX") || exit 1
 trap 'rm -rf "$work"' EXIT

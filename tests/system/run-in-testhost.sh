@@ -8,9 +8,9 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 skip() { echo "SKIP: $*"; exit 77; }
 [ "${XENO_SKIP_SYSTEM:-0}" = 1 ] && skip "XENO_SKIP_SYSTEM=1"
-command -v "${XENO_QEMU:-qemu-system-x86_64}" >/dev/null || skip "no qemu-system-x86_64 (apt-get install qemu-system-x86)"
 . "$root/scripts/testhost/lib.sh"
-xeno_kernel >/dev/null || skip "no Debian kernel with modules"
+missing=$(xeno_testhost_missing)
+[ -z "$missing" ] || skip "missing: $missing (scripts/deps.sh installs them)"
 "$root/scripts/testhost/run.sh" "$@"
 rc=$?
 # 77 and 99 mean something to meson; a scenario may skip with 77.

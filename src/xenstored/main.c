@@ -19,6 +19,7 @@ struct options {
     bool no_fork;
     bool internal_db;
     bool verbose;
+    bool output_pid;
     const char *trace;
     const char *db_dir;
     const char *pid_file;
@@ -28,7 +29,14 @@ static const struct option long_opts[] = {
     { "no-fork", no_argument, NULL, 'N' },
     { "trace-file", required_argument, NULL, 'T' },
     { "verbose", no_argument, NULL, 'V' },
-    { "internal-db", no_argument, NULL, 'I' },
+    { "internal-db", optional_argument, NULL, 'I' },
+    { "entry-nb", required_argument, NULL, 'E' },
+    { "entry-size", required_argument, NULL, 'S' },
+    { "watch-nb", required_argument, NULL, 'W' },
+    { "transaction", required_argument, NULL, 't' },
+    { "perm-nb", required_argument, NULL, 'A' },
+    { "path-max", required_argument, NULL, 'M' },
+    { "output-pid", no_argument, NULL, 'P' },
     { "db-dir", required_argument, NULL, 'D' },
     { "pid-file", required_argument, NULL, 'F' },
     { "quota", required_argument, NULL, 'Q' },
@@ -43,7 +51,11 @@ static void usage(FILE *f)
             "  -N, --no-fork           stay in the foreground\n"
             "  -T, --trace-file FILE   log every request to FILE\n"
             "  -V, --verbose           verbose logging\n"
-            "  -I, --internal-db       keep the store in memory only\n"
+            "  -I, --internal-db[=on|off]  keep the store in memory only\n"
+            "  -E, -S, -W, -t, -A, -M N    Xen's shortcuts for the quotas nodes,\n"
+            "                          node-size, watches, transactions,\n"
+            "                          permissions, path-max\n"
+            "  -P, --output-pid        print the daemon's pid on stdout\n"
             "  -D, --db-dir DIR        journal and snapshot directory\n"
             "                          (default /var/lib/xenstored)\n"
             "  -F, --pid-file FILE     write the daemon's pid to FILE\n"
@@ -73,17 +85,48 @@ static int set_quota_opt(const char *arg)
     return 0;
 }
 
+/* Xen's one-letter quota options. */
+static const struct {
+    char opt;
+    const char *quota;
+} quota_letters[] = {
+    { 'E', "nodes" }, { 'S', "node-size" }, { 'W', "watches" },
+    { 't', "transactions" }, { 'A', "permissions" }, { 'M', "path-max" },
+};
+
+static int quota_letter(int c, const char *arg)
+{
+    char buf[80];
+    for (size_t i = 0; i < sizeof(quota_letters) / sizeof(*quota_letters); i++) {
+        if (quota_letters[i].opt != c)
+            continue;
+        snprintf(buf, sizeof(buf), "%s=%s", quota_letters[i].quota, arg);
+        return set_quota_opt(buf);
+    }
+    return 1; /* not a quota letter */
+}
+
 static int parse_opts(int argc, char **argv, struct options *o)
 {
-    int c;
+    int c, q;
     o->db_dir = "/var/lib/xenstored";
-    while ((c = getopt_long(argc, argv, "NT:VID:F:Q:H", long_opts, NULL)) !=
-           -1) {
+    while ((c = getopt_long(argc, argv, "NT:VI::D:F:Q:HE:S:W:t:A:M:P",
+                            long_opts, NULL)) != -1) {
+        q = quota_letter(c, optarg);
+        if (q < 0) {
+            fprintf(stderr, "xenstored: bad value for -%c\n", c);
+            return -1;
+        }
+        if (q == 0)
+            continue;
         switch (c) {
         case 'N': o->no_fork = true; break;
         case 'T': o->trace = optarg; break;
         case 'V': o->verbose = true; break;
-        case 'I': o->internal_db = true; break;
+        case 'I':
+            o->internal_db = !optarg || strcmp(optarg, "off");
+            break;
+        case 'P': o->output_pid = true; break;
         case 'D': o->db_dir = optarg; break;
         case 'F': o->pid_file = optarg; break;
         case 'Q':
@@ -108,7 +151,15 @@ static int write_pid(const char *file)
     return fclose(f) ? -errno : 0;
 }
 
-static int daemonize(void)
+static void print_pid(bool yes)
+{
+    if (!yes)
+        return;
+    printf("%ld\n", (long)getpid());
+    fflush(stdout);
+}
+
+static int daemonize(bool output_pid)
 {
     pid_t pid = fork();
     if (pid < 0)
@@ -123,6 +174,7 @@ static int daemonize(void)
         _exit(0);
     if (chdir("/"))
         return -errno;
+    print_pid(output_pid);
     int fd = open("/dev/null", O_RDWR);
     if (fd >= 0) {
         dup2(fd, 0);
@@ -224,7 +276,9 @@ int main(int argc, char **argv)
     if (setup_rundir() || loop_init() || open_store(&o, &j) ||
         sock_listen_all(xsd.rundir) || ring_listen(xsd.rundir))
         return 1;
-    if (!o.no_fork && daemonize())
+    if (o.no_fork)
+        print_pid(o.output_pid);
+    else if (daemonize(o.output_pid))
         return 1;
     if (setup_signals() || (o.pid_file && write_pid(o.pid_file)))
         return 1;

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of xeno guest images (scripts/mkguest/initramfs.sh).  For a Linux
 # PVH guest with console=hvc0.
 #

@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../testhost/lib.sh"
 
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
-out= modules= adds=()
+out='' modules='' adds=()
 while [ $# -gt 0 ]; do
     case $1 in
     --modules) modules=$2; shift 2 ;;

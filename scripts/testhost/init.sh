@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the test host's initramfs (built by scripts/testhost/run.sh).
 #
 # Loads virtio/9p/overlay/KVM modules, mounts the host's root filesystem
@@ -69,7 +70,7 @@ mount -t cgroup2 cgroup2 /newroot/sys/fs/cgroup 2>/dev/null
 . /scratch/paths
 mkdir -p "/newroot$XENO_TH_SCRATCH"
 mount --bind /scratch "/newroot$XENO_TH_SCRATCH" || die "cannot bind the scratch dir at $XENO_TH_SCRATCH"
-i=0
+i=0 p=
 while [ $i -lt "${XENO_TH_NRW:-0}" ]; do
     eval "p=\$XENO_TH_RW$i"
     mkdir -p "/newroot$p"

@@ -130,6 +130,7 @@ done
 # delay-loop calibration (~0.7 s under TCG) with lpj = TSC Hz / HZ(250).
 lpj=$(awk -F: '/^cpu MHz/ { printf "lpj=%d", $2 * 1000000 / 250; exit }' /proc/cpuinfo)
 
+# shellcheck disable=SC2054 # (commas are QEMU option syntax)
 qargs=(-accel tcg,thread=multi -cpu max -smp "$smp" -m "$mem"
        -nodefaults -display none -no-reboot -no-user-config
        -kernel "$boot" -initrd "$initrd"

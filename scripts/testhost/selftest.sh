@@ -29,6 +29,6 @@ out=$("$probe" -n 5000000 -t 120 2>&1)
 rc=$?
 echo "selftest: $out"
 check "a KVM guest runs (kvmprobe exit $rc)" test $rc = 0
-echo "selftest: where.sh says: $(XENO_WHERE= "$here/where.sh" -v 2>&1 | tr '\n' ' ')"
+echo "selftest: where.sh says: $(XENO_WHERE='' "$here/where.sh" -v 2>&1 | tr '\n' ' ')"
 [ $fail = 0 ] && echo "selftest: PASS" || echo "selftest: FAILED"
 exit $fail

@@ -13,7 +13,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 usage() { echo "usage: $0 [--xenstored XENSTORED] [--guest-timeout S] XENO_VMM [GUEST-COMMAND]" >&2; exit 2; }
-xsd= guest_timeout=400
+xsd='' guest_timeout=400
 while [ $# -gt 0 ]; do
     case $1 in
     --xenstored) xsd=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift 2 ;;

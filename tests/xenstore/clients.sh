@@ -51,4 +51,13 @@ if [ -x "$TEST_XENSTORE" ]; then
 else
     echo "SKIP test-xenstore (not installed)"
 fi
+# kill -9 and restart on the same db dir: every acknowledged write is back
+for i in $(seq 1 50); do echo "/persist/n$i v$i"; done | xargs -n 2 xenstore-write
+xenstore-chmod /persist/n7 r3
+xsd_kill9
+xsd_start || exit 1
+expect_eq "after kill -9" "v50" "$(xenstore-read /persist/n50)"
+expect_eq "after kill -9: count" 50 "$(xenstore-list /persist | wc -l)"
+expect_eq "after kill -9: perms" "r3" "$(xenstore-ls -p /persist | grep 'n7 ' | sed 's/.*(\(.*\))/\1/')"
+expect_eq "after kill -9: big dir" 150 "$(xenstore-list /bigdir | wc -l)"
 finish clients

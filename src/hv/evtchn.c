@@ -379,6 +379,38 @@ long hv_event_channel_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
                              a[1], "event_channel_op");
 }
 
+/* Xen injects the callback whenever evtchn_upcall_pending is set (it is
+ * level-like); we inject on the 0->1 edge, so anything that can leave the
+ * flag set without an interrupt (no vector yet, a new vector) re-asserts. */
+void hv_vcpu_reassert_upcall(struct hv_domain *d, unsigned vcpu)
+{
+    struct vcpu_info *vi = (struct vcpu_info *)hv_vcpu_info(d, vcpu);
+
+    if (vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+        raise_upcall(d, vcpu);
+}
+
+/* The watchdog half of level semantics: an upcall still pending one tick
+ * after we saw it was not taken (an MSI sent while the guest's LAPIC was
+ * software-disabled is dropped), so inject it again.  Spurious upcalls are
+ * harmless: the guest's handler finds nothing and returns. */
+unsigned hv_upcall_watchdog(struct hv_domain *d)
+{
+    unsigned reasserted = 0;
+
+    for (unsigned i = 0; i < d->nr_vcpus; i++) {
+        struct vcpu_info *vi = (struct vcpu_info *)hv_vcpu_info(d, i);
+        bool pending = vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST);
+
+        if (pending && d->vcpu[i].upcall_seen) {
+            raise_upcall(d, i);
+            reasserted++;
+        }
+        d->vcpu[i].upcall_seen = pending;
+    }
+    return reasserted;
+}
+
 /* After a vcpu_info move or an upcall vector change, re-raise anything
  * that is already pending (Xen marks all pending; spurious is fine). */
 void hv_vcpu_mark_all_pending(struct hv_domain *d, unsigned vcpu)

@@ -83,6 +83,7 @@ struct hv_vcpu {
     uint64_t info_gpa;        /* where vcpu_info lives, if registered */
     uint8_t *info;            /* host pointer to the 64-byte vcpu_info */
     uint8_t upcall_vector;    /* 0 = none */
+    bool upcall_seen;         /* watchdog: pending at the last tick */
     uint32_t apic_id;
     uint16_t virq_port[24];   /* by VIRQ number (NR_VIRQS) */
 };
@@ -151,6 +152,10 @@ int hv_evtchn_bind_backend(struct hv_domain *d, unsigned port);
 int hv_evtchn_alloc_backend(struct hv_domain *d, unsigned vcpu);
 int hv_evtchn_set_pending(struct hv_domain *d, unsigned port);
 bool hv_evtchn_is_pending(struct hv_domain *d, unsigned port);
+
+/* Call every few milliseconds: re-injects upcalls the guest did not take.
+ * Returns how many were re-asserted. */
+unsigned hv_upcall_watchdog(struct hv_domain *d);
 
 /* HVM params the VMM presets (store/console pfn and port). */
 void hv_set_param(struct hv_domain *d, unsigned idx, uint64_t value);

@@ -57,6 +57,7 @@ int hv_gnttab_map_frame(struct hv_domain *d, uint64_t idx, uint64_t gpfn);
 int hv_gnttab_grow(struct hv_domain *d, unsigned nr_frames);
 uint8_t *hv_vcpu_info(struct hv_domain *d, unsigned vcpu);
 void hv_vcpu_mark_all_pending(struct hv_domain *d, unsigned vcpu);
+void hv_vcpu_reassert_upcall(struct hv_domain *d, unsigned vcpu);
 /* Place a page at gpfn: adopt the RAM page in place, or map `own` there. */
 uint8_t *hv_overlay_page(struct hv_domain *d, uint64_t gpfn, uint8_t **own);
 

@@ -56,6 +56,7 @@ static long hvm_upcall_vector(struct hv_domain *d, const struct hv_vcpu_state *v
     if (u.vcpu >= d->nr_vcpus)
         return -XEN_ENOENT;
     __atomic_store_n(&d->vcpu[u.vcpu].upcall_vector, u.vector, __ATOMIC_RELEASE);
+    hv_vcpu_reassert_upcall(d, u.vcpu);
     return 0;
 }
 

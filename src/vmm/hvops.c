@@ -52,7 +52,7 @@ static void op_backend_notify(void *o, unsigned port)
 {
     struct vm *vm = o;
 
-    if (port == vm->console_port)
+    if (port == vm->console_port && ++vm->console_kicks)
         console_backend_drain(&vm->pvcon);
     else if (port == vm->store_port)
         xs_kick(vm);

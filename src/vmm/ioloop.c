@@ -30,6 +30,8 @@ struct source {
 
 static int ep = -1;
 
+#define UPCALL_WATCHDOG_MS 20
+
 static int watch(int kind, int fd)
 {
     struct source *s = calloc(1, sizeof(*s));
@@ -85,7 +87,7 @@ void vm_console_input(struct vm *vm, const char *buf, size_t len)
 static void on_store_notify(struct vm *vm, int fd)
 {
     uint64_t n;
-    if (read(fd, &n, sizeof(n)) == sizeof(n))
+    if (read(fd, &n, sizeof(n)) == sizeof(n) && ++vm->store_notifies)
         hv_evtchn_set_pending(&vm->dom, vm->store_port);
 }
 
@@ -207,6 +209,7 @@ static int setup_sources(struct vm *vm)
 int ioloop_run(struct vm *vm)
 {
     struct epoll_event evs[16];
+    uint64_t last_watchdog = vm_now_ns();
     int rc;
 
     ep = epoll_create1(EPOLL_CLOEXEC);
@@ -221,9 +224,14 @@ int ioloop_run(struct vm *vm)
         pthread_mutex_unlock(&vm->state_lock);
         if (stop)
             break;
-        int n = epoll_wait(ep, evs, 16, 1000);
+        int n = epoll_wait(ep, evs, 16, UPCALL_WATCHDOG_MS);
         for (int i = 0; i < n; i++)
             dispatch(vm, evs[i].data.ptr);
+        uint64_t now = vm_now_ns();
+        if (now - last_watchdog >= UPCALL_WATCHDOG_MS * 1000000ull) {
+            last_watchdog = now;
+            vm->upcalls_reasserted += hv_upcall_watchdog(&vm->dom);
+        }
     }
     if (vm->cfg.control_path)
         unlink(vm->cfg.control_path);

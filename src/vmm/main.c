@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <xen/arch-x86/hvm/start_info.h>
 #include <xen/hvm/params.h>
+#include <xen/io/xs_wire.h>
 
 #include "common/log.h"
 #include "loader/loader.h"
@@ -346,6 +347,27 @@ static int run(struct vm *vm)
                      ", msr %" PRIu64 ", other %" PRIu64, i, vm->vcpu[i].exits_io,
                      vm->vcpu[i].exits_hcall, vm->vcpu[i].exits_mmio,
                      vm->vcpu[i].exits_msr, vm->vcpu[i].exits_other);
+    if (vm->cfg.verbose && vm->store_port) {
+        const struct xenstore_domain_interface *x =
+            (const void *)(vm->special + XENO_PAGE_SIZE);
+        const struct shared_info *sh = (const void *)vm->dom.shared_info;
+        const struct vcpu_info *vi = (const void *)vm->dom.vcpu[0].info;
+        log_info("xenstore ring: req %u/%u rsp %u/%u (cons/prod), port %u pending %d",
+                 x->req_cons, x->req_prod, x->rsp_cons, x->rsp_prod, vm->store_port,
+                 hv_evtchn_is_pending(&vm->dom, vm->store_port));
+        if (sh && vi)
+            log_info("events: pending[0] %#lx mask[0] %#lx; vcpu0 info %#llx sel %#lx "
+                     "upcall_pending %u vector %#x", (unsigned long)sh->evtchn_pending[0],
+                     (unsigned long)sh->evtchn_mask[0],
+                     (unsigned long long)vm->dom.vcpu[0].info_gpa,
+                     (unsigned long)vi->evtchn_pending_sel, vi->evtchn_upcall_pending,
+                     vm->dom.vcpu[0].upcall_vector);
+    }
+    if (vm->cfg.verbose)
+        log_info("backend events: console %" PRIu64 ", xenstore kicks %" PRIu64
+                 ", xenstore notifies %" PRIu64 "; upcalls re-asserted %" PRIu64,
+                 vm->console_kicks, vm->store_kicks, vm->store_notifies,
+                 vm->upcalls_reasserted);
     return vm->exit_status;
 }
 

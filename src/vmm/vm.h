@@ -73,6 +73,7 @@ struct vm {
     unsigned store_port;
     int store_kick_fd, store_notify_fd, store_sock;
 
+    uint64_t store_kicks, store_notifies, console_kicks, upcalls_reasserted;
     int wake_fd;                /* eventfd: wakes the I/O loop */
 };
 

@@ -77,6 +77,7 @@ int xs_attach(struct vm *vm, char *err, size_t errlen)
 void xs_kick(struct vm *vm)
 {
     uint64_t one = 1;
+    __atomic_fetch_add(&vm->store_kicks, 1, __ATOMIC_RELAXED);
     if (vm->store_kick_fd >= 0 && write(vm->store_kick_fd, &one, sizeof(one)) < 0) {
         /* counter saturated: xenstored will still see it readable */
     }

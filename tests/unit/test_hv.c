@@ -290,6 +290,19 @@ static void test_vcpu_info(void)
     CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 1, 0x7000), 0);
     CHECK(hv_vcpu_info(&dom, 1) == ram + 0xa040);
     CHECK_EQ(ram[0xa040], 1); /* marked pending */
+    /* No vector yet: no upcall; setting the vector must deliver it, or the
+     * flag stays set and every later event is lost (found booting Linux). */
+    int before = fx.upcalls[1];
+    struct xen_hvm_evtchn_upcall_vector uv = { .vcpu = 1, .vector = 0xf3 };
+    memcpy(ram + 0x6000, &uv, sizeof(uv));
+    CHECK_EQ(call(&flat, __HYPERVISOR_hvm_op, HVMOP_set_evtchn_upcall_vector, 0x6000, 0), 0);
+    CHECK_EQ(fx.upcalls[1], before + 1);
+    /* Still not taken after two watchdog ticks: injected again. */
+    CHECK_EQ(hv_upcall_watchdog(&dom), 0);
+    CHECK_EQ(hv_upcall_watchdog(&dom), 1);
+    CHECK_EQ(fx.upcalls[1], before + 2);
+    ram[0xa040] = 0; /* the guest took it */
+    CHECK_EQ(hv_upcall_watchdog(&dom), 0);
     CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 1, 0x7000), -XEN_EINVAL);
     r.offset = 4096 - 63;
     memcpy(ram + 0x7000, &r, sizeof(r));

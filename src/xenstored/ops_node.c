@@ -14,13 +14,28 @@ static int one_path(struct xs_req *r, char **abs)
     return rc ? rc : req_path(r, argv[0], abs);
 }
 
+/* GET_PERMS and SET_PERMS also take the special @ nodes. */
+static int perms_path(struct xs_req *r, const char *in, char **abs)
+{
+    size_t strip;
+    if (in[0] == '@')
+        return path_canon(r->conn, in, abs, &strip);
+    return req_path(r, in, abs);
+}
+
 /* Read-permission access to one node, handed to emit() for the reply. */
 static int with_node(struct xs_req *r,
-                     int (*emit)(struct xs_req *r, const struct xs_node *n))
+                     int (*emit)(struct xs_req *r, const struct xs_node *n),
+                     bool special_ok)
 {
     const struct xs_node *n;
+    const char *argv[1];
     char *path;
-    int rc = one_path(r, &path);
+    int rc = req_args(r, argv, 1);
+    if (rc)
+        return rc;
+    rc = special_ok ? perms_path(r, argv[0], &path)
+                    : req_path(r, argv[0], &path);
     if (rc)
         return rc;
     rc = tree_read(&r->view, path, &n, XS_P_READ);
@@ -55,17 +70,17 @@ static int emit_perms(struct xs_req *r, const struct xs_node *n)
 
 int op_read(struct xs_req *r)
 {
-    return with_node(r, emit_value);
+    return with_node(r, emit_value, false);
 }
 
 int op_directory(struct xs_req *r)
 {
-    return with_node(r, emit_children);
+    return with_node(r, emit_children, false);
 }
 
 int op_get_perms(struct xs_req *r)
 {
-    return with_node(r, emit_perms);
+    return with_node(r, emit_perms, true);
 }
 
 int op_write(struct xs_req *r)
@@ -174,7 +189,7 @@ int op_set_perms(struct xs_req *r)
     rc = perms_parse(argv + 1, (uint32_t)n - 1, &p);
     if (rc)
         return rc;
-    rc = req_path(r, argv[0], &path);
+    rc = perms_path(r, argv[0], &path);
     if (!rc)
         rc = tree_set_perms(&r->view, path, p, (uint32_t)n - 1);
     xs_free(path);

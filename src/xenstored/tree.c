@@ -329,8 +329,9 @@ int tree_set_perms(struct xs_view *v, const char *path, struct xs_perm *p,
         return -ENOMEM;
     }
     rc = view_put(v, copy);
-    if (!rc)
-        rc = view_get(v, path, &n);
+    if (rc || path[0] == '@') /* special nodes: perms only, no event */
+        return rc;
+    rc = view_get(v, path, &n);
     if (!rc && n)
         rc = event_record(v, path, false, n);
     return rc;
@@ -348,7 +349,7 @@ static void tree_mk(struct xs_core *c, const char *path)
         return;
     }
     store_base_put(c, n);
-    if (strcmp(path, "/")) {
+    if (path[0] == '/' && strcmp(path, "/")) {
         struct xs_view v = { c, NULL, NULL };
         struct xs_conn dom0 = { .core = c, .domid = 0 };
         v.conn = &dom0;
@@ -363,4 +364,7 @@ void tree_init(struct xs_core *c)
     tree_mk(c, "/local");
     tree_mk(c, "/local/domain");
     tree_mk(c, "/tool");
+    /* special nodes: no parent, only permissions (who sees the events) */
+    tree_mk(c, "@introduceDomain");
+    tree_mk(c, "@releaseDomain");
 }

@@ -123,8 +123,11 @@ static bool watch_may_see(struct xs_core *c, struct xs_watch *w,
                           const char *path, const struct xs_perm *p,
                           uint32_t np)
 {
-    if (path_is_special(path)) /* domain life cycle is dom0's business */
-        return conn_is_priv(w->conn);
+    if (path_is_special(path)) { /* the special node's perms decide */
+        const struct xs_node *n = map_get(&c->base, path);
+        return n ? perms_for(c, w->conn, n->perms, n->nperms) & XS_P_READ
+                 : conn_is_priv(w->conn);
+    }
     return perms_for(c, w->conn, p, np) & XS_P_READ;
 }
 

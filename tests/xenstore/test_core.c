@@ -316,6 +316,19 @@ static void test_watches(struct xs_conn *d0, struct xs_conn *w,
     CHECK_EQ(pop(w), 0);
     CHECK_STR(reply, "@introduceDomain");
     CHECK_EQ(pop(g1), -1); /* guests do not see domain life cycle */
+    CHECK_EQ(rs(d0, XS_GET_PERMS, 0, "@introduceDomain"), 0);
+    CHECK_STR(reply, "n0");
+    {
+        static const char p[] = "@introduceDomain\0n0\0r1";
+        CHECK_EQ(req(d0, XS_SET_PERMS, 0, p, sizeof(p)), 0);
+    }
+    CHECK_EQ(pop(w), -1); /* a perms change is no domain event */
+    CHECK_EQ(req(d0, XS_INTRODUCE, 0, "8\0" "1\0" "2", 6), 0);
+    CHECK_EQ(pop(g1), 0); /* now domain 1 may see them (driver domain) */
+    CHECK_STR(reply, "@introduceDomain");
+    CHECK_EQ(rs(g1, XS_READ, 0, "@introduceDomain"), EINVAL);
+    CHECK_EQ(r2(g1, XS_SET_PERMS, 0, "@introduceDomain", "b1"), EACCES);
+    drain(w);
     CHECK_EQ(req(w, XS_RESET_WATCHES, 0, "", 0), 0);
     CHECK_EQ(w->nwatches, 0);
     /* watch storm: events for a client that never reads are capped */

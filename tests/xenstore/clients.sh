@@ -51,6 +51,15 @@ if [ -x "$TEST_XENSTORE" ]; then
 else
     echo "SKIP test-xenstore (not installed)"
 fi
+# Xen's xenstore-control: quotas at run time
+XC=${XENSTORE_CONTROL:-/usr/lib/xen-4.17/bin/xenstore-control}
+if [ -x "$XC" ]; then
+    expect_eq "control quota" "1000" "$("$XC" quota | awk '$1 == "nodes" {print $NF}')"
+    expect_rc "control quota-set" 0 "$XC" quota-set nodes 900
+    expect_eq "control quota changed" "900" "$("$XC" quota | awk '$1 == "nodes" {print $NF}')"
+    expect_rc "control bad quota" 1 "$XC" quota-set nodes lots
+fi
+
 # kill -9 and restart on the same db dir: every acknowledged write is back
 for i in $(seq 1 50); do echo "/persist/n$i v$i"; done | xargs -n 2 xenstore-write
 xenstore-chmod /persist/n7 r3

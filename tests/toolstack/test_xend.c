@@ -71,6 +71,7 @@ static void test_ring(void)
     json_object_put(o);
     ring_clear(&r);
     CHECK_EQ(r.count, 0);
+    free(r.lines);
 }
 
 static int call(struct xend *x, const char *method, const char *path,

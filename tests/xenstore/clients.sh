@@ -57,7 +57,7 @@ if [ -x "$XC" ]; then
     expect_eq "control quota" "1000" "$("$XC" quota | awk '$1 == "nodes" {print $NF}')"
     expect_rc "control quota-set" 0 "$XC" quota-set nodes 900
     expect_eq "control quota changed" "900" "$("$XC" quota | awk '$1 == "nodes" {print $NF}')"
-    expect_rc "control bad quota" 1 "$XC" quota-set nodes lots
+    expect_rc "control bad quota" 3 "$XC" quota-set nodes lots
 fi
 
 # kill -9 and restart on the same db dir: every acknowledged write is back

@@ -298,13 +298,17 @@ static inline void tc_close(struct tc *c)
 }
 
 /* Start xenstored (path in $XSD) in the foreground on $XENSTORED_RUNDIR
- * with the given db dir; wait for its sockets. */
+ * with the given db dir (NULL: --internal-db); wait for its sockets. */
 static inline pid_t tc_start_daemon(const char *dbdir)
 {
     char sock[512];
     pid_t pid = fork();
     if (pid == 0) {
-        execl(getenv("XSD"), "xenstored", "-N", "-D", dbdir, (char *)NULL);
+        if (dbdir)
+            execl(getenv("XSD"), "xenstored", "-N", "-D", dbdir, (char *)NULL);
+        else
+            execl(getenv("XSD"), "xenstored", "-N", "--internal-db",
+                  (char *)NULL);
         _exit(127);
     }
     snprintf(sock, sizeof(sock), "%s/" XS_RING_SOCKET_NAME, tc_rundir());

@@ -15,11 +15,16 @@ static void serve(struct xs_core *core, struct xs_conn *conn,
                   struct xs_framer *fr)
 {
     char buf[XENSTORE_RING_SIZE];
-    size_t got, used, off = 0, put;
+    size_t avail, take, got, used, off = 0, put;
     const char *d;
     size_t n;
 
-    if (ring_read_req(intf, buf, sizeof(buf), &got))
+    if (ring_req_avail(intf, &avail))
+        return;
+    take = ring_take(intf, avail, fr->have, sizeof(fr->hdr) + fr->hdr.len);
+    if (take > sizeof(buf))
+        take = sizeof(buf);
+    if (ring_read_req(intf, buf, take, &got))
         return;
     while (off < got) {
         int rc = framer_feed(fr, buf + off, got - off, &used);

@@ -38,6 +38,47 @@ static void ring_copy_in(char *ring, XENSTORE_RING_IDX to, const char *src,
     memcpy(ring, src + first, n - first);
 }
 
+int ring_req_avail(struct xenstore_domain_interface *intf, size_t *avail)
+{
+    XENSTORE_RING_IDX cons = idx_read(&intf->req_cons);
+    XENSTORE_RING_IDX prod = idx_read(&intf->req_prod);
+    *avail = 0;
+    if (prod - cons > XENSTORE_RING_SIZE)
+        return XS_RING_BAD;
+    *avail = prod - cons;
+    return XS_RING_OK;
+}
+
+/* Copy n request bytes (n <= available) without consuming them. */
+void ring_peek_req(struct xenstore_domain_interface *intf, char *buf,
+                   size_t n)
+{
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    ring_copy_out(buf, intf->req, idx_read(&intf->req_cons), n);
+}
+
+/* How many bytes to take next.  A message that fits in the ring is taken
+ * whole, so the bytes left in the ring always start at a message boundary
+ * (a restarted xenstored resumes there).  `have` is what the framer holds
+ * of the current message and `total` its size once the header is known.
+ * Returns 0 to wait for more. */
+size_t ring_take(struct xenstore_domain_interface *intf, size_t avail,
+                 size_t have, size_t total)
+{
+    struct xsd_sockmsg h;
+    if (have) /* inside a message larger than the ring: stream it */
+        return avail < total - have ? avail : total - have;
+    if (avail < sizeof(h))
+        return 0;
+    ring_peek_req(intf, (char *)&h, sizeof(h));
+    if (h.len > XENSTORE_PAYLOAD_MAX)
+        return sizeof(h); /* let the framer reject it */
+    total = sizeof(h) + h.len;
+    if (total > XENSTORE_RING_SIZE)
+        return avail < total ? avail : total;
+    return avail < total ? 0 : total;
+}
+
 int ring_read_req(struct xenstore_domain_interface *intf, char *buf,
                   size_t cap, size_t *got)
 {

@@ -32,8 +32,20 @@ static void ring_mark_broken(struct io_conn *ioc, uint32_t why)
 
 static int ring_fill(struct io_conn *ioc)
 {
-    size_t got;
-    if (ring_read_req(ioc->intf, ioc->inbuf, sizeof(ioc->inbuf), &got)) {
+    size_t avail, take, got;
+    const struct xs_framer *fr = &ioc->fr;
+
+    if (ring_req_avail(ioc->intf, &avail)) {
+        ring_mark_broken(ioc, XENSTORE_ERROR_RINGIDX);
+        return -1;
+    }
+    take = ring_take(ioc->intf, avail, fr->have,
+                     sizeof(fr->hdr) + (size_t)fr->hdr.len);
+    if (take > sizeof(ioc->inbuf))
+        take = sizeof(ioc->inbuf);
+    if (!take)
+        return 0;
+    if (ring_read_req(ioc->intf, ioc->inbuf, take, &got)) {
         ring_mark_broken(ioc, XENSTORE_ERROR_RINGIDX);
         return -1;
     }

@@ -308,6 +308,11 @@ int xs_core_commit(struct xs_core *c);
 
 /* ring.c: the shared ring, pure copy logic */
 enum { XS_RING_OK = 0, XS_RING_BAD = -1 };
+int ring_req_avail(struct xenstore_domain_interface *intf, size_t *avail);
+void ring_peek_req(struct xenstore_domain_interface *intf, char *buf,
+                   size_t n);
+size_t ring_take(struct xenstore_domain_interface *intf, size_t avail,
+                 size_t have, size_t total);
 int ring_read_req(struct xenstore_domain_interface *intf, char *buf,
                   size_t cap, size_t *got);
 int ring_write_rsp(struct xenstore_domain_interface *intf, const char *buf,

@@ -140,6 +140,17 @@ static void restart(pid_t *pid, struct tc *g, struct tc *d0)
     kill(*pid, SIGKILL);
     waitpid(*pid, NULL, 0);
     tc_close(d0);
+    /* while xenstored is down the guest queues one request and half of
+     * another; after the restart both are answered */
+    char a[64], b[64];
+    struct xsd_sockmsg ha = { XS_READ, 1000, 0, 13 };
+    struct xsd_sockmsg hb = { XS_READ, 1001, 0, 7 };
+    memcpy(a, &ha, sizeof(ha));
+    memcpy(a + sizeof(ha), "data/persist", 13);
+    memcpy(b, &hb, sizeof(hb));
+    memcpy(b + sizeof(hb), "data/x", 7);
+    CHECK_EQ(tc_ring_send(g, a, sizeof(ha) + 13), 0);
+    CHECK_EQ(tc_ring_send(g, b, 10), 0);
     *pid = tc_start_daemon(dbdir);
     CHECK(*pid > 0);
     CHECK_EQ(tc_open_socket(d0, "socket"), 0);
@@ -151,6 +162,13 @@ static void restart(pid_t *pid, struct tc *g, struct tc *d0)
     CHECK_STR(d0->body, "T");
     /* the VMM re-attaches the same page; the guest carries on */
     CHECK_EQ(tc_ring_attach(g, 5), 0);
+    CHECK_EQ(tc_read_msg(g, 3000), 0);
+    CHECK_EQ(g->hdr.req_id, 1000);
+    CHECK_STR(g->body, "p");
+    CHECK_EQ(tc_ring_send(g, b + 10, sizeof(hb) + 7 - 10), 0);
+    CHECK_EQ(tc_read_msg(g, 3000), 0);
+    CHECK_EQ(g->hdr.req_id, 1001);
+    CHECK_STR(g->body, "changed");
     CHECK_EQ(tc_read(g, 0, "data/persist"), 0);
     CHECK_STR(g->body, "p");
     CHECK_EQ(tc_read(g, 0, "/local/domain/6/secret"), EACCES);

@@ -43,6 +43,15 @@ bench_mode() {
         w = t1 - t0; printf "test-xenstore -i 1000: %.2f s wall, %d requests, %.0f ops/s\n",
         w, r1 - r0 - 1, (r1 - r0 - 1) / w }'
     "$TMP/xs_lat" lat 5000
+    for k in 1 4; do
+        t0=$(date +%s.%N)
+        pids=()
+        for _ in $(seq $k); do "$TMP/xs_lat" writes 2000 & pids+=($!); done
+        wait "${pids[@]}"   # the writers only, not the daemon
+        t1=$(date +%s.%N)
+        awk -v t0="$t0" -v t1="$t1" -v k=$k 'BEGIN {
+            printf "WRITE x %d clients: %.0f writes/s\n", k, k * 2000 / (t1 - t0) }'
+    done
     m0=$(rss_kb)
     "$TMP/xs_lat" fill 10000
     m1=$(rss_kb)

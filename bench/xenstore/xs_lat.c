@@ -55,6 +55,14 @@ int main(int argc, char **argv)
         fputs(c.body, stdout);
         return 0;
     }
+    if (argc > 1 && !strcmp(argv[1], "writes")) { /* N writes, own key */
+        char path[64];
+        snprintf(path, sizeof(path), "/bench/w%ld", (long)getpid());
+        for (int i = 0; i < n; i++)
+            if (tc_write(&c, 0, path, "value"))
+                return 1;
+        return 0;
+    }
     if (argc > 1 && !strcmp(argv[1], "fill")) {
         char path[64];
         for (int i = 0; i < n; i++) {

@@ -107,6 +107,13 @@ int xs_core_commit(struct xs_core *c)
     return 0;
 }
 
+int xs_core_sync(struct xs_core *c)
+{
+    if (c->persist && c->persist->sync)
+        return c->persist->sync(c->persist_opaque);
+    return 0;
+}
+
 static void req_reply(struct xs_req *r, int rc)
 {
     const struct xsd_sockmsg *h = r->hdr;

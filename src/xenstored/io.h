@@ -29,6 +29,7 @@ struct io_conn {
     struct io_conn *next;        /* all io connections */
     struct io_conn *next_dirty;  /* needs servicing this iteration */
     bool dirty, closing, broken;
+    bool consumed; /* ring: requests taken since the last notify */
     struct xs_framer fr;
     char inbuf[4096];
     size_t in_off, in_len;

@@ -37,6 +37,7 @@ struct journal {
     struct buf pending;
     uint64_t bytes;
     uint64_t records;
+    bool unsynced;
     struct xs_core *core;
 };
 
@@ -168,8 +169,7 @@ static int j_commit(void *o)
         return -ENOMEM;
     }
     rc = write_all(j->fd, j->pending.p, j->pending.len);
-    if (!rc && fdatasync(j->fd))
-        rc = -errno;
+    j->unsynced = true;
     j->bytes += j->pending.len;
     j->records++;
     j->pending.len = 0;
@@ -180,12 +180,27 @@ static int j_commit(void *o)
     return rc;
 }
 
+/* Group commit: one fdatasync for every commit written since the last. */
+static int j_sync(void *o)
+{
+    struct journal *j = o;
+    if (!j->unsynced)
+        return 0;
+    j->unsynced = false;
+    if (fdatasync(j->fd)) {
+        log_err("journal fsync: %s", strerror(errno));
+        return -errno;
+    }
+    return 0;
+}
+
 static const struct xs_persist_ops journal_ops = {
     .node_put = j_node_put,
     .node_del = j_node_del,
     .dom_put = j_dom_put,
     .dom_del = j_dom_del,
     .commit = j_commit,
+    .sync = j_sync,
 };
 
 /* ---- replay ---- */
@@ -383,10 +398,12 @@ int journal_snapshot(struct journal *j, struct xs_core *c)
         rc = -errno;
     if (!rc && (ftruncate(j->fd, 0) || fdatasync(j->fd)))
         rc = -errno;
-    if (!rc)
+    if (!rc) {
         j->bytes = 0;
-    else
+        j->unsynced = false; /* all of it is in the snapshot */
+    } else {
         log_err("snapshot failed: %s", strerror(-rc));
+    }
     return rc;
 }
 

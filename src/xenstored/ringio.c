@@ -50,6 +50,7 @@ static int ring_fill(struct io_conn *ioc)
         return -1;
     }
     ioc->in_len = got;
+    ioc->consumed |= got > 0;
     return got ? 1 : 0;
 }
 
@@ -58,6 +59,8 @@ static bool ring_flush(struct io_conn *ioc)
     const char *data;
     size_t len, put;
     bool moved = false;
+    if (ioc->conn->out_head)
+        xs_core_sync(&xsd.core); /* nothing leaves before it is durable */
     while (!ioc->broken && (len = conn_peek_out(ioc->conn, &data)) > 0) {
         io_trace_out(ioc);
         if (ring_write_rsp(ioc->intf, data, len, &put)) {
@@ -96,28 +99,32 @@ static void ring_notify(struct io_conn *ioc)
         log_warn("dom%u: notify eventfd: %s", ioc->domid, strerror(errno));
 }
 
-void ringio_service(struct io_conn *ioc)
+/* Returns false when the ring is not to be served now. */
+static bool ring_check(struct io_conn *ioc)
 {
     struct xenstore_domain_interface *intf = ioc->intf;
-    XENSTORE_RING_IDX cons0;
-    bool moved;
-
     if (!intf || ioc->closing)
-        return;
+        return false;
     if (*(volatile uint32_t *)&intf->connection == XENSTORE_RECONNECT) {
         ring_reconnect(ioc);
         ring_notify(ioc);
-        return;
+        return false;
     }
-    if (ioc->broken)
+    return !ioc->broken;
+}
+
+void ringio_service(struct io_conn *ioc)
+{
+    bool moved;
+
+    if (!ring_check(ioc))
         return;
-    cons0 = *(volatile XENSTORE_RING_IDX *)&intf->req_cons;
     moved = ring_flush(ioc);
     io_process_input(ioc, ring_fill);
     moved |= ring_flush(ioc);
-    moved |= cons0 != *(volatile XENSTORE_RING_IDX *)&intf->req_cons;
-    if (moved)
+    if (moved || ioc->consumed)
         ring_notify(ioc);
+    ioc->consumed = false;
 }
 
 void ringio_close(struct io_conn *ioc)
@@ -125,6 +132,7 @@ void ringio_close(struct io_conn *ioc)
     ioc->closing = true;
 }
 
+/* Like sockets: run requests now, reply after the loop's journal sync. */
 static void ring_kick(struct ev *ev, uint32_t events)
 {
     struct io_conn *ioc = (struct io_conn *)ev;
@@ -132,7 +140,9 @@ static void ring_kick(struct ev *ev, uint32_t events)
     (void)events;
     if (read(ev->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
         ioc->closing = true;
-    ringio_service(ioc);
+    if (ring_check(ioc))
+        io_process_input(ioc, ring_fill);
+    io_mark_dirty(ioc);
 }
 
 static int ring_map(struct io_conn *ioc, int memfd, uint64_t off)
@@ -186,6 +196,7 @@ static int ring_attach(struct io_conn *ioc, const struct xs_ring_attach *a,
     if (rc)
         return rc;
     xs_core_commit(&xsd.core);
+    xs_core_sync(&xsd.core); /* the answer below acknowledges it */
     domain_find(&xsd.core, a->domid)->conn = ioc->conn;
     ioc->intf->server_features = XENSTORE_SERVER_FEATURE_RECONNECTION |
                                  XENSTORE_SERVER_FEATURE_ERROR;

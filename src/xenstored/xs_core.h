@@ -148,13 +148,16 @@ struct xs_conn {
 };
 
 /* Persistence hooks: every committed change to the base tree or the
- * domain table is reported; commit() ends one atomic group. */
+ * domain table is reported; commit() ends one atomic group.  sync() makes
+ * the groups durable: the shell calls it before any reply or event leaves,
+ * so nothing acknowledged is lost and one fsync serves many commits. */
 struct xs_persist_ops {
     void (*node_put)(void *opaque, const struct xs_node *node);
     void (*node_del)(void *opaque, const char *path);
     void (*dom_put)(void *opaque, const struct xs_domain *dom);
     void (*dom_del)(void *opaque, uint32_t domid);
-    int (*commit)(void *opaque);
+    int (*commit)(void *opaque); /* written, maybe not yet durable */
+    int (*sync)(void *opaque);   /* make every commit durable */
 };
 
 struct xs_core {
@@ -305,6 +308,7 @@ void xs_core_destroy(struct xs_core *c);
 void xs_core_request(struct xs_core *c, struct xs_conn *conn,
                      const struct xsd_sockmsg *hdr, char *body);
 int xs_core_commit(struct xs_core *c);
+int xs_core_sync(struct xs_core *c);
 
 /* ring.c: the shared ring, pure copy logic */
 enum { XS_RING_OK = 0, XS_RING_BAD = -1 };

@@ -146,6 +146,32 @@ stop_xend
 write_conf
 start_xend || exit 1
 
+# xend keeps answering while a VMM starts; a destroy meanwhile ends the
+# create with a reason
+stop_xend
+FAKE_VMM_START_DELAY_MS=1500 start_xend || exit 1
+xm create "$(mkcfg slow)" >"$T/slow.out" 2>&1 &
+cpid=$!
+sleep 0.3
+t0=$(date +%s%N)
+out=$(xm list slow)
+t1=$(date +%s%N)
+check "xm list answers at once while a VMM starts" test $(( (t1 - t0) / 1000000 )) -lt 500
+check_match "the starting domain is listed" 'slow +[0-9]+ +256 +1 +------' "$out"
+wait $cpid; st=$?
+check_eq "the create returns when the VMM is up" 0 "$st"
+check_eq "then it runs" running "$(dom_field slow state)"
+xm create "$(mkcfg slow2)" >"$T/slow2.out" 2>&1 &
+cpid=$!
+sleep 0.3
+check "destroy a domain that is starting" xm destroy slow2
+wait $cpid; st=$?
+check_eq "its create fails" 1 "$st"
+check_match "and says why" 'destroyed before it started' "$(cat "$T/slow2.out")"
+xm destroy slow
+stop_xend
+start_xend || exit 1
+
 # autostart (relative kernel paths from the auto dir), and no second copy
 # when the domain is adopted
 sed "s|^kernel = .*|kernel = \"fake-vmm-link\"|" "$(mkcfg auto1)" > "$T/auto/auto1.cfg"

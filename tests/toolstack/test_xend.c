@@ -77,7 +77,8 @@ static void test_ring(void)
 static int call(struct xend *x, const char *method, const char *path,
                 const char *body, json_object **out)
 {
-    struct xreq rq = { method, path, body ? json_tokener_parse(body) : NULL };
+    struct xreq rq = { method, path, body ? json_tokener_parse(body) : NULL,
+                       { .kind = W_NONE } };
     struct xrep rp;
     route_dispatch(x, &rq, &rp);
     json_object_put(rq.body);

@@ -46,7 +46,7 @@ static void start_one(struct xend *x, const char *path)
         xlog(x, LOG_WARN, "autostart: %s", diag.warnings[k]);
     if (dom_by_name(x, cfg.name))
         xlog(x, LOG_INFO, "autostart: %s already running", cfg.name);
-    else if (dom_create(x, &cfg, NULL, err, sizeof(err)) < 0)
+    else if (dom_create(x, &cfg, NULL, NULL, err, sizeof(err)) < 0)
         xlog(x, LOG_ERR, "autostart: %s: %s", path, err);
     config_free(&cfg);
 }

@@ -72,8 +72,17 @@ static struct domain *dom_alloc(struct xend *x)
     return NULL;
 }
 
-static void dom_release(struct xend *x, struct domain *d)
+void dom_release(struct xend *x, struct domain *d)
 {
+    if (d->waiter.kind != W_NONE) {
+        struct waiter w = d->waiter;
+        json_object *e = json_object_new_object();
+        d->waiter.kind = W_NONE;
+        json_object_object_add(e, "error", json_object_new_string(
+            "the domain was destroyed before it started"));
+        json_object_object_add(e, "code", json_object_new_string("EIO"));
+        waiter_reply(x, &w, 500, e);
+    }
     store_domain_remove(x, d);
     state_remove(x, d);
     config_free(&d->cfg);
@@ -81,36 +90,9 @@ static void dom_release(struct xend *x, struct domain *d)
     state_save_node(x);
 }
 
-/* Starts the VMM of an allocated domain; on failure the slot is freed. */
-static int dom_start(struct xend *x, struct domain *d, char *err, size_t len)
-{
-    d->state = DS_CREATING;
-    d->target_mib = d->cfg.memory_mib;
-    int r = state_save(x, d);               /* "creating": see state.c */
-    if (r == 0)
-        r = vmm_spawn(x, d, err, len);
-    if (r == 0)
-        r = state_save(x, d);               /* now with the pid */
-    if (r == 0)
-        r = vmm_wait_ready(x, d, err, len);
-    if (r < 0) {
-        vmm_kill(x, d);
-        xdmesg(x, "domain %d (%s) failed to start: %s", d->domid,
-               d->cfg.name, err);
-        dom_release(x, d);
-        return r;
-    }
-    d->state = DS_RUNNING;
-    store_domain_write(x, d);
-    state_save(x, d);
-    xdmesg(x, "domain %d (%s) started: xeno-vmm pid %d, %llu MiB, %u vCPUs",
-           d->domid, d->cfg.name, d->pid,
-           (unsigned long long)d->cfg.memory_mib, d->cfg.vcpus);
-    return 0;
-}
-
 int dom_create(struct xend *x, const struct domain_config *cfg,
-               struct domain **out, char *err, size_t len)
+               const struct waiter *w, struct domain **out, char *err,
+               size_t len)
 {
     if (dom_by_name(x, cfg->name)) {
         snprintf(err, len, "a domain named '%s' already exists", cfg->name);
@@ -129,11 +111,20 @@ int dom_create(struct xend *x, const struct domain_config *cfg,
         snprintf(err, len, "out of memory");
         return -ENOMEM;
     }
-    r = dom_start(x, d, err, len);
-    if (r == 0 && out)
-        *out = d;
+    d->target_mib = d->cfg.memory_mib;
     state_save_node(x);
-    return r;
+    if ((r = dom_start(x, d, err, len)) < 0) {
+        xdmesg(x, "domain %d (%s) failed to start: %s", d->domid,
+               d->cfg.name, err);
+        vmm_kill(x, d);
+        dom_release(x, d);
+        return r;
+    }
+    if (w)
+        d->waiter = *w;
+    if (out)
+        *out = d;
+    return 0;
 }
 
 int dom_destroy(struct xend *x, struct domain *d)
@@ -211,7 +202,8 @@ int dom_mem_set(struct xend *x, struct domain *d, uint64_t mib, char *err,
 static void refresh(struct domain *d)
 {
     json_object *rep, *v;
-    if (d->pid <= 0 || vmm_call(d, "info", NULL, &rep, 500) < 0)
+    if (d->pid <= 0 || d->state == DS_CREATING ||
+        vmm_call(d, "info", NULL, &rep, 500) < 0)
         return;
     if (json_object_object_get_ex(rep, "cpu_time_ns", &v))
         d->cpu_time = (double)json_object_get_int64(v) / 1e9;

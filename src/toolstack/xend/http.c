@@ -22,6 +22,9 @@ struct upload {
     char *buf;
     size_t len;
     bool too_large;
+    bool suspended;             /* its reply waits (create) */
+    json_object *reply;         /* set by http_reply_later */
+    int status;
 };
 
 static int client_port(struct MHD_Connection *c)
@@ -103,7 +106,8 @@ static void handle(struct xend *x, struct MHD_Connection *c,
                    struct xrep *rp)
 {
     int port = client_port(c);
-    struct xreq rq = { .method = method, .path = url };
+    struct xreq rq = { .method = method, .path = url,
+                       .from = { .kind = W_HTTP, .conn = c, .upload = up } };
     if (x->s.privileged_port && (port < 0 || port >= 1024)) {
         xlog(x, LOG_WARN, "refused %s %s from unprivileged port %d", method,
              url, port);
@@ -157,9 +161,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         *size = 0;
         return MHD_YES;
     }
+    if (up->reply) {            /* resumed: the deferred answer */
+        struct xrep rp = { up->status, up->reply };
+        up->reply = NULL;
+        return send_reply(c, &rp);
+    }
+    if (up->suspended)
+        return MHD_YES;
     struct xrep rp = { 0 };
     handle(x, c, method, url, up, &rp);
+    if (rp.status == 0) {
+        up->suspended = true;
+        MHD_suspend_connection(c);
+        return MHD_YES;
+    }
     return send_reply(c, &rp);
+}
+
+void http_reply_later(struct xend *x, const struct waiter *w, int status,
+                      json_object *body)
+{
+    struct upload *up = w->upload;
+    (void)x;
+    up->status = status;
+    up->reply = body;
+    MHD_resume_connection(w->conn);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -168,6 +194,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)cls, (void)c, (void)toe;
     struct upload *up = *con_cls;
     if (up) {
+        json_object_put(up->reply);
         free(up->buf);
         free(up);
     }
@@ -196,7 +223,8 @@ int http_start(struct xend *x)
              "xend-address asks: whoever reaches it controls the domains%s",
              x->s.address, x->s.port, x->s.privileged_port ? "" :
              " (and xend-privileged-port is off)");
-    x->mhd = MHD_start_daemon(MHD_USE_EPOLL, (uint16_t)x->s.port, NULL, NULL,
+    x->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
+                              (uint16_t)x->s.port, NULL, NULL,
                               on_request, x,
                               MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, x,

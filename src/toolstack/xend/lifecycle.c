@@ -61,29 +61,19 @@ static void preserve(struct xend *x, struct domain *d, enum dom_reason why)
     state_save(x, d);
 }
 
+/* Same id, same config, a new VMM; dom_poll_starting() finishes it. */
 static int restart(struct xend *x, struct domain *d)
 {
     char err[512];
     d->pid = 0;
     d->requested = DR_NONE;
     d->restarts++;
-    d->state = DS_CREATING;
-    int r = vmm_spawn(x, d, err, sizeof(err));
-    if (r == 0)
-        r = state_save(x, d);
-    if (r == 0)
-        r = vmm_wait_ready(x, d, err, sizeof(err));
-    if (r < 0) {
+    d->restarting = true;
+    int r = dom_start(x, d, err, sizeof(err));
+    if (r < 0)
         xdmesg(x, "domain %d (%s): restart failed: %s", d->domid,
                d->cfg.name, err);
-        return r;
-    }
-    d->state = DS_RUNNING;
-    store_domain_write(x, d);
-    state_save(x, d);
-    xdmesg(x, "domain %d (%s) restarted (%u), pid %d", d->domid, d->cfg.name,
-           d->restarts, d->pid);
-    return 0;
+    return r;
 }
 
 /* The old domain keeps its memory and becomes NAME-N; a new one starts
@@ -110,14 +100,26 @@ static void rename_restart(struct xend *x, struct domain *d,
     preserve(x, d, why);
     store_domain_write(x, d);
     xdmesg(x, "domain %d preserved as %s", d->domid, d->cfg.name);
-    if (dom_create(x, &cfg, NULL, err, sizeof(err)) < 0)
+    if (dom_create(x, &cfg, NULL, NULL, err, sizeof(err)) < 0)
         xdmesg(x, "rename-restart of %s failed: %s", cfg.name, err);
     config_free(&cfg);
+}
+
+static void exited_while_starting(struct xend *x, struct domain *d, int st)
+{
+    char why[512];
+    snprintf(why, sizeof(why), "xeno-vmm for %s exited during start (%s "
+             "%d); see %s", d->cfg.name, WIFEXITED(st) ? "status" : "signal",
+             WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), d->log_path);
+    d->pid = 0;
+    dom_start_failed(x, d, why);
 }
 
 void dom_exited(struct xend *x, struct domain *d, int st, bool known)
 {
     char how[96];
+    if (d->state == DS_CREATING && known && !d->destroying)
+        return exited_while_starting(x, d, st);
     enum dom_reason why = classify(d, st, known, how, sizeof(how));
     if (d->destroying || why == DR_DESTROYED) {
         xdmesg(x, "domain %d (%s) destroyed (%s)", d->domid, d->cfg.name, how);

@@ -18,6 +18,7 @@
 
 #define DEFAULT_CONF "/etc/xeno/xend.conf"
 #define ADOPTED_POLL_MS 200
+#define STARTING_POLL_MS 20
 
 static int mkdirs(const char *path)
 {
@@ -96,7 +97,8 @@ enum { FD_SIG, FD_UNIX, FD_HTTP, FD_CLIENTS };
 static void loop_once(struct xend *x)
 {
     struct pollfd p[FD_CLIENTS + XEND_MAX_CLIENTS];
-    int timeout = dom_any_adopted(x) ? ADOPTED_POLL_MS : 60000;
+    int timeout = dom_any_starting(x) ? STARTING_POLL_MS :
+                  dom_any_adopted(x) ? ADOPTED_POLL_MS : 60000;
     p[FD_SIG] = (struct pollfd){ .fd = x->sig_fd, .events = POLLIN };
     p[FD_UNIX] = (struct pollfd){ .fd = x->unix_fd, .events = POLLIN };
     p[FD_HTTP] = (struct pollfd){ .fd = http_poll_fd(x, &timeout), .events = POLLIN };
@@ -112,8 +114,9 @@ static void loop_once(struct xend *x)
     for (int k = 0; k < XEND_MAX_CLIENTS; k++)
         if (p[FD_CLIENTS + k].revents && x->clients[k])
             unix_client_io(x, k);
-    http_run(x);
+    dom_poll_starting(x);
     dom_check_adopted(x);
+    http_run(x);
 }
 
 static int parse_args(int argc, char **argv, const char **conf, bool *verbose)
@@ -189,6 +192,8 @@ int main(int argc, char **argv)
     int r = start(&x);
     while (r == 0 && !x.quit)
         loop_once(&x);
+    dom_fail_starting(&x, "xend is stopping");
+    http_run(&x);
     http_stop(&x);
     unix_stop(&x);
     if (r == 0)

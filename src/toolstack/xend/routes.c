@@ -141,12 +141,14 @@ static void r_dom_create(struct xend *x, const struct xreq *rq,
         return rep_error(rp, 400, "EINVAL", "expected {\"config\":{...}}");
     if (config_from_json(cj, &cfg, err, sizeof(err)) < 0)
         return rep_error(rp, 400, "EINVAL", "%s", err);
-    int r = dom_create(x, &cfg, &d, err, sizeof(err));
-    if (r < 0) {
-        config_free(&cfg);
-        return create_error(rp, r, err);
-    }
+    int r = dom_create(x, &cfg, &rq->from, &d, err, sizeof(err));
     config_free(&cfg);
+    if (r < 0)
+        return create_error(rp, r, err);
+    if (rq->from.kind != W_NONE) {
+        rp->status = 0;         /* answered when the VMM is up */
+        return;
+    }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "domid", json_object_new_int(d->domid));
     json_object_object_add(o, "name", json_object_new_string(d->cfg.name));

@@ -17,6 +17,7 @@
 
 struct unix_client {
     int fd;
+    bool pending;               /* its reply waits (create): not polled */
     char *buf;
     size_t len, cap;
 };
@@ -110,10 +111,20 @@ void unix_accept(struct xend *x)
 
 int unix_client_fd(struct xend *x, int slot)
 {
-    return x->clients[slot] ? x->clients[slot]->fd : -1;
+    struct unix_client *c = x->clients[slot];
+    return c && !c->pending ? c->fd : -1;
 }
 
-static json_object *handle_line(struct xend *x, const char *line)
+static json_object *envelope(int status, json_object *body)
+{
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, "status", json_object_new_int(status));
+    json_object_object_add(out, "body", body);
+    return out;
+}
+
+/* NULL: the reply is deferred (unix_reply_later). */
+static json_object *handle_line(struct xend *x, int slot, const char *line)
 {
     json_object *req = json_tokener_parse(line), *m, *p, *b = NULL;
     struct xrep rp = { 0 };
@@ -126,14 +137,12 @@ static json_object *handle_line(struct xend *x, const char *line)
         rep_error(&rp, 400, "EINVAL", "expected {\"method\":..,\"path\":..,"
                   "\"body\":{..}}");
     else {
-        struct xreq rq = { json_object_get_string(m), json_object_get_string(p), b };
+        struct xreq rq = { json_object_get_string(m), json_object_get_string(p),
+                           b, { .kind = W_UNIX, .slot = slot } };
         route_dispatch(x, &rq, &rp);
     }
     json_object_put(req);
-    json_object *out = json_object_new_object();
-    json_object_object_add(out, "status", json_object_new_int(rp.status));
-    json_object_object_add(out, "body", rp.body);
-    return out;
+    return rp.status ? envelope(rp.status, rp.body) : NULL;
 }
 
 static void reply(struct unix_client *c, json_object *out)
@@ -160,10 +169,7 @@ void unix_client_io(struct xend *x, int slot)
             struct xrep rp = { 0 };
             rep_error(&rp, 413, "E2BIG", "request larger than %zu bytes",
                       x->s.max_request);
-            json_object *out = json_object_new_object();
-            json_object_object_add(out, "status", json_object_new_int(413));
-            json_object_object_add(out, "body", rp.body);
-            reply(c, out);
+            reply(c, envelope(413, rp.body));
             return client_close(x, slot);
         }
         c->buf = nb;
@@ -180,6 +186,23 @@ void unix_client_io(struct xend *x, int slot)
     if (!nl)
         return;
     *nl = '\0';
-    reply(c, handle_line(x, c->buf));
+    json_object *out = handle_line(x, slot, c->buf);
+    if (!out) {
+        c->pending = true;
+        return;
+    }
+    reply(c, out);
+    client_close(x, slot);
+}
+
+void unix_reply_later(struct xend *x, int slot, int status, json_object *body)
+{
+    struct unix_client *c = slot >= 0 && slot < XEND_MAX_CLIENTS ?
+                            x->clients[slot] : NULL;
+    if (!c || !c->pending) {
+        json_object_put(body);
+        return;
+    }
+    reply(c, envelope(status, body));
     client_close(x, slot);
 }

@@ -48,6 +48,18 @@ enum dom_state { DS_CREATING, DS_RUNNING, DS_PAUSED, DS_SHUTDOWN,
 
 enum dom_reason { DR_NONE, DR_POWEROFF, DR_REBOOT, DR_CRASH, DR_DESTROYED };
 
+/* Who waits for the answer to a create while the VMM starts: xend keeps
+ * serving others meanwhile (an HTTP connection is suspended, a unix
+ * client is left unpolled), and answers when the VMM is up or has failed. */
+enum waiter_kind { W_NONE, W_UNIX, W_HTTP };
+
+struct waiter {
+    enum waiter_kind kind;
+    int slot;                       /* W_UNIX: client slot */
+    void *conn;                     /* W_HTTP: struct MHD_Connection */
+    void *upload;                   /* W_HTTP: its struct upload */
+};
+
 struct domain {
     bool used;
     int domid;
@@ -61,6 +73,9 @@ struct domain {
     time_t start_time;
     double cpu_time;
     unsigned restarts;
+    bool restarting;                /* DS_CREATING after a restart */
+    struct timespec ready_deadline; /* DS_CREATING: give up after it */
+    struct waiter waiter;           /* DS_CREATING: who wants the reply */
     time_t window_start;
     unsigned window_restarts;
     char ctl_path[XEND_SUN_PATH];
@@ -94,10 +109,11 @@ struct xreq {
     const char *method;
     const char *path;
     json_object *body;              /* NULL when there was none */
+    struct waiter from;             /* how to answer later */
 };
 
 struct xrep {
-    int status;
+    int status;                     /* 0: deferred, the waiter gets it */
     json_object *body;
 };
 
@@ -124,6 +140,13 @@ void rep_error(struct xrep *rp, int status, const char *code,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* http.c, unixsock.c */
+/* Answers a deferred request (takes body). */
+void waiter_reply(struct xend *x, const struct waiter *w, int status,
+                  json_object *body);
+void http_reply_later(struct xend *x, const struct waiter *w, int status,
+                      json_object *body);
+void unix_reply_later(struct xend *x, int slot, int status,
+                      json_object *body);
 int http_start(struct xend *x);
 void http_stop(struct xend *x);
 int http_poll_fd(struct xend *x, int *timeout_ms);
@@ -138,9 +161,18 @@ int unix_client_fd(struct xend *x, int slot);
 struct domain *dom_lookup(struct xend *x, const char *name_or_id);
 struct domain *dom_by_pid(struct xend *x, pid_t pid);
 struct domain *dom_by_name(struct xend *x, const char *name);
+/* Starts a domain; it is DS_CREATING until its VMM answers (dom_poll_
+ * starting), and then the waiter (may be NULL) gets the reply. */
 int dom_create(struct xend *x, const struct domain_config *cfg,
-               struct domain **out, char *err, size_t len);
+               const struct waiter *w, struct domain **out, char *err,
+               size_t len);
+int dom_start(struct xend *x, struct domain *d, char *err, size_t len);
+void dom_start_failed(struct xend *x, struct domain *d, const char *why);
+void dom_poll_starting(struct xend *x);
+bool dom_any_starting(const struct xend *x);
+void dom_fail_starting(struct xend *x, const char *why);
 int dom_destroy(struct xend *x, struct domain *d);
+void dom_release(struct xend *x, struct domain *d);     /* no VMM left */
 int dom_shutdown(struct xend *x, struct domain *d, enum dom_reason why,
                  char *err, size_t len);
 int dom_pause(struct xend *x, struct domain *d, bool pause, char *err,
@@ -157,7 +189,7 @@ void dom_stop_all(struct xend *x);
 
 /* vmm.c: xeno-vmm processes and their control sockets */
 int vmm_spawn(struct xend *x, struct domain *d, char *err, size_t len);
-int vmm_wait_ready(struct xend *x, struct domain *d, char *err, size_t len);
+int vmm_poll_ready(struct domain *d);
 int vmm_call(const struct domain *d, const char *cmd, json_object *args,
              json_object **reply, int timeout_ms);
 int vmm_kill(struct xend *x, struct domain *d);

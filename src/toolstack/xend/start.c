@@ -1,0 +1,125 @@
+/* Starting a domain's VMM without stopping xend: the VMM is spawned, then
+ * polled from the main loop until it answers "info"; an exit or the
+ * create-timeout ends the attempt.  The creator's reply waits (waiter). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "xend.h"
+
+static void deadline_in(struct timespec *t, unsigned seconds)
+{
+    clock_gettime(CLOCK_MONOTONIC, t);
+    t->tv_sec += seconds;
+}
+
+static bool passed(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return now.tv_sec > t->tv_sec ||
+           (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+/* Spawns the VMM; the state file says "creating" before it exists. */
+int dom_start(struct xend *x, struct domain *d, char *err, size_t len)
+{
+    d->state = DS_CREATING;
+    int r = state_save(x, d);
+    if (r < 0)
+        snprintf(err, len, "can't write the state file: %s", strerror(-r));
+    if (r == 0)
+        r = vmm_spawn(x, d, err, len);
+    if (r == 0)
+        r = state_save(x, d);
+    if (r == 0)
+        deadline_in(&d->ready_deadline, x->s.create_timeout);
+    return r;
+}
+
+static struct waiter take_waiter(struct domain *d)
+{
+    struct waiter w = d->waiter;
+    d->waiter.kind = W_NONE;
+    return w;
+}
+
+static void started(struct xend *x, struct domain *d)
+{
+    d->state = DS_RUNNING;
+    store_domain_write(x, d);
+    state_save(x, d);
+    if (d->restarting)
+        xdmesg(x, "domain %d (%s) restarted (%u), pid %d", d->domid,
+               d->cfg.name, d->restarts, d->pid);
+    else
+        xdmesg(x, "domain %d (%s) started: xeno-vmm pid %d, %llu MiB, "
+               "%u vCPUs", d->domid, d->cfg.name, d->pid,
+               (unsigned long long)d->cfg.memory_mib, d->cfg.vcpus);
+    d->restarting = false;
+    struct waiter w = take_waiter(d);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "domid", json_object_new_int(d->domid));
+    json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
+    waiter_reply(x, &w, 200, o);
+}
+
+/* The VMM is killed, the domain removed, then the creator told why. */
+void dom_start_failed(struct xend *x, struct domain *d, const char *why)
+{
+    struct waiter w = take_waiter(d);
+    xdmesg(x, "domain %d (%s) failed to %s: %s", d->domid, d->cfg.name,
+           d->restarting ? "restart" : "start", why);
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, "error", json_object_new_string(why));
+    json_object_object_add(e, "code", json_object_new_string("EIO"));
+    vmm_kill(x, d);
+    dom_release(x, d);
+    waiter_reply(x, &w, 500, e);
+}
+
+void dom_poll_starting(struct xend *x)
+{
+    char why[512];
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++) {
+        struct domain *d = &x->doms[k];
+        if (!d->used || d->state != DS_CREATING || d->pid <= 0)
+            continue;
+        if (vmm_poll_ready(d) == 0) {
+            started(x, d);
+        } else if (passed(&d->ready_deadline)) {
+            snprintf(why, sizeof(why), "xeno-vmm for %s did not answer "
+                     "within %u s; see %s", d->cfg.name, x->s.create_timeout,
+                     d->log_path);
+            dom_start_failed(x, d, why);
+        }
+    }
+}
+
+bool dom_any_starting(const struct xend *x)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used && x->doms[k].state == DS_CREATING)
+            return true;
+    return false;
+}
+
+void dom_fail_starting(struct xend *x, const char *why)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used && x->doms[k].state == DS_CREATING)
+            dom_start_failed(x, &x->doms[k], why);
+}
+
+void waiter_reply(struct xend *x, const struct waiter *w, int status,
+                  json_object *body)
+{
+    if (w->kind == W_UNIX)
+        unix_reply_later(x, w->slot, status, body);
+    else if (w->kind == W_HTTP)
+        http_reply_later(x, w, status, body);
+    else
+        json_object_put(body);
+}

@@ -10,7 +10,7 @@ libxen-dev xenstore-utils xen-utils-4.17
 liblzma-dev libzstd-dev zlib1g-dev liblz4-dev
 liburing-dev libmicrohttpd-dev libjson-c-dev libseccomp-dev
 qemu-system-x86 qemu-utils linux-image-amd64 busybox-static cpio kmod
-curl iproute2 tmux
+curl iproute2 tmux time bc
 "
 
 missing=""

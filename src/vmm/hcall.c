@@ -66,32 +66,45 @@ static bool guest_long_mode(const struct kvm_sregs *s)
     return (s->efer & (1u << 10)) && s->cs.l;
 }
 
+static void pick_args(const struct kvm_regs *r, bool long_mode, uint64_t *nr,
+                      uint64_t a[6])
+{
+    if (long_mode) {
+        *nr = r->rax;
+        a[0] = r->rdi; a[1] = r->rsi; a[2] = r->rdx;
+        a[3] = r->r10; a[4] = r->r8; a[5] = r->r9;
+    } else {
+        *nr = (uint32_t)r->rax;
+        a[0] = (uint32_t)r->rbx; a[1] = (uint32_t)r->rcx; a[2] = (uint32_t)r->rdx;
+        a[3] = (uint32_t)r->rsi; a[4] = (uint32_t)r->rdi; a[5] = (uint32_t)r->rbp;
+    }
+}
+
 int hcall_handle_io(struct vcpu *v)
 {
-    struct kvm_regs r;
-    struct kvm_sregs s;
+    struct kvm_regs regs, *r = &regs;
+    struct kvm_sregs sregs, *s = &sregs;
     struct hv_vcpu_state vs;
     uint64_t a[6], nr;
     long ret;
 
-    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+    if (v->sync_regs) {
+        r = &v->run->s.regs.regs;
+        s = &v->run->s.regs.sregs;
+    } else if (ioctl(v->fd, KVM_GET_REGS, r) < 0 || ioctl(v->fd, KVM_GET_SREGS, s) < 0) {
         return -errno;
-    vs = (struct hv_vcpu_state){ .id = v->id, .long_mode = guest_long_mode(&s),
-                                 .cr0 = s.cr0, .cr3 = s.cr3, .cr4 = s.cr4,
-                                 .efer = s.efer };
-    if (vs.long_mode) {
-        nr = r.rax;
-        uint64_t a64[6] = { r.rdi, r.rsi, r.rdx, r.r10, r.r8, r.r9 };
-        memcpy(a, a64, sizeof(a));
-    } else {
-        nr = (uint32_t)r.rax;
-        uint64_t a32[6] = { (uint32_t)r.rbx, (uint32_t)r.rcx, (uint32_t)r.rdx,
-                            (uint32_t)r.rsi, (uint32_t)r.rdi, (uint32_t)r.rbp };
-        memcpy(a, a32, sizeof(a));
     }
+    vs = (struct hv_vcpu_state){ .id = v->id, .long_mode = guest_long_mode(s),
+                                 .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4,
+                                 .efer = s->efer };
+    pick_args(r, vs.long_mode, &nr, a);
     v->exits_hcall++;
     ret = hv_hypercall(&v->vm->dom, &vs, nr, a);
-    r.rax = vs.long_mode ? (uint64_t)(int64_t)ret : (uint32_t)ret;
+    r->rax = vs.long_mode ? (uint64_t)(int64_t)ret : (uint32_t)ret;
     /* RIP stays: KVM completes the OUT (skips it) on the next entry. */
-    return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
+    if (v->sync_regs) {
+        v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+        return 0;
+    }
+    return ioctl(v->fd, KVM_SET_REGS, r) < 0 ? -errno : 0;
 }

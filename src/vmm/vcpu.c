@@ -27,6 +27,12 @@ int vcpu_create(struct vm *vm, unsigned id)
     v->run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
     if (v->run == MAP_FAILED)
         return -errno;
+    /* Registers travel in kvm_run on every exit: a hypercall then needs no
+     * GET/SET_REGS ioctls. */
+    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0) {
+        v->sync_regs = true;
+        v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    }
     return cpuid_setup(vm, v);
 }
 

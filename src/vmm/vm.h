@@ -21,6 +21,7 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     bool started;
+    bool sync_regs;             /* KVM_CAP_SYNC_REGS in use */
     uint64_t exits_io, exits_hcall, exits_mmio, exits_msr, exits_other;
 };
 

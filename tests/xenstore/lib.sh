@@ -31,7 +31,17 @@ xsd_kill9() {
     rm -f "$XENSTORED_PATH"
 }
 
-cleanup() { xsd_stop; rm -rf "$TMP"; }
+# Stop the daemon; a sanitizer report in its log fails the test.
+cleanup() {
+    local rc=$?
+    xsd_stop
+    if grep -qE 'Sanitizer|runtime error' "$TMP/xenstored.log" 2>/dev/null; then
+        cat "$TMP/xenstored.log"
+        rc=1
+    fi
+    rm -rf "$TMP"
+    exit $rc
+}
 trap cleanup EXIT
 
 ok() { PASS=$((PASS + 1)); }

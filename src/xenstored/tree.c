@@ -214,8 +214,8 @@ int tree_write(struct xs_view *v, const char *path, const char *val,
             return rc;
         if (only_create)
             goto fire;
-    } else if (only_create) {
-        return 0;
+    } else if (only_create) { /* MKDIR of an existing node: fine if ours */
+        return node_perm(v, anc) & XS_P_WRITE ? 0 : -EACCES;
     }
     rc = view_get(v, path, &n);
     if (!rc && !n)

@@ -184,6 +184,8 @@ static void test_perms(struct xs_conn *d0, struct xs_conn *g1,
     CHECK_EQ(rs(g2, XS_READ, 0, "/local/domain/1/x/y"), 0); /* r2 */
     CHECK_EQ(wr(g2, 0, "/local/domain/1/x/y", "2"), EACCES);
     CHECK_EQ(wr(g2, 0, "/local/domain/1/new", "2"), EACCES);
+    CHECK_EQ(rs(g2, XS_MKDIR, 0, "/local/domain/1/x/y"), EACCES);
+    CHECK_EQ(rs(g1, XS_MKDIR, 0, "x/y"), 0);
     CHECK_EQ(rs(g2, XS_RM, 0, "/local/domain/1/x"), EACCES);
     CHECK_EQ(r2(g1, XS_SET_PERMS, 0, "x/y", "n2"), EPERM); /* give away */
     CHECK_EQ(r2(g1, XS_SET_PERMS, 0, "x/y", "n1"), 0);

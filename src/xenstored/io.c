@@ -6,7 +6,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define IO_MSG_BUDGET 32
@@ -151,6 +153,34 @@ void io_process_input(struct io_conn *ioc, int (*fill)(struct io_conn *))
             budget--;
         }
     }
+}
+
+/* Accept a connection on a listening socket and register it: `main`
+ * becomes the socket (kind IO_SOCKET) or the ring's attach channel. */
+struct io_conn *io_accept(int lfd, enum io_kind kind,
+                          void (*cb)(struct ev *, uint32_t))
+{
+    struct io_conn *ioc;
+    struct ev *main_ev;
+    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (fd < 0)
+        return NULL;
+    ioc = calloc(1, sizeof(*ioc));
+    if (!ioc) {
+        close(fd);
+        return NULL;
+    }
+    ioc->kind = kind;
+    ioc->ev.fd = ioc->ctl.fd = ioc->notify_fd = -1;
+    main_ev = kind == IO_SOCKET ? &ioc->ev : &ioc->ctl;
+    main_ev->fd = fd;
+    main_ev->cb = cb;
+    if (loop_add(main_ev, EPOLLIN))
+        ioc->closing = true;
+    ioc->next = xsd.conns;
+    xsd.conns = ioc;
+    return ioc;
 }
 
 void io_destroy(struct io_conn *ioc)

@@ -59,6 +59,8 @@ void io_service(struct io_conn *ioc);
 void io_run_dirty(void);
 void io_reap(void);
 void io_destroy(struct io_conn *ioc);
+struct io_conn *io_accept(int lfd, enum io_kind kind,
+                          void (*cb)(struct ev *, uint32_t));
 void io_process_input(struct io_conn *ioc,
                       int (*fill)(struct io_conn *ioc));
 void io_trace_out(struct io_conn *ioc);

@@ -270,26 +270,10 @@ static void ring_ctl_event(struct ev *ev, uint32_t events)
 
 static void ring_accept(struct ev *ev, uint32_t events)
 {
-    struct io_conn *ioc;
-    int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct io_conn *ioc = io_accept(ev->fd, IO_RING, ring_ctl_event);
     (void)events;
-    if (fd < 0)
-        return;
-    ioc = calloc(1, sizeof(*ioc));
-    if (!ioc) {
-        close(fd);
-        return;
-    }
-    ioc->kind = IO_RING;
-    ioc->ev.fd = -1;
-    ioc->ev.cb = ring_kick;
-    ioc->notify_fd = -1;
-    ioc->ctl.fd = fd;
-    ioc->ctl.cb = ring_ctl_event;
-    if (loop_add(&ioc->ctl, EPOLLIN))
-        ioc->closing = true;
-    ioc->next = xsd.conns;
-    xsd.conns = ioc;
+    if (ioc)
+        ioc->ev.cb = ring_kick;
 }
 
 int ring_listen(const char *rundir)

@@ -39,29 +39,13 @@ static void sock_event(struct ev *ev, uint32_t events)
 static void sock_accept(struct ev *ev, uint32_t events)
 {
     struct listener *l = (struct listener *)ev;
-    struct io_conn *ioc;
-    int fd = accept4(ev->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct io_conn *ioc = io_accept(ev->fd, IO_SOCKET, sock_event);
     (void)events;
-    if (fd < 0)
+    if (!ioc)
         return;
-    ioc = calloc(1, sizeof(*ioc));
-    if (ioc)
-        ioc->conn = conn_new(&xsd.core, 0, l->ro, &io_conn_ops, ioc);
-    if (!ioc || !ioc->conn) {
-        free(ioc);
-        close(fd);
-        return;
-    }
-    ioc->kind = IO_SOCKET;
-    ioc->ev.fd = fd;
-    ioc->ev.cb = sock_event;
-    ioc->notify_fd = -1;
-    ioc->ctl.fd = -1;
-    if (loop_add(&ioc->ev, EPOLLIN)) {
+    ioc->conn = conn_new(&xsd.core, 0, l->ro, &io_conn_ops, ioc);
+    if (!ioc->conn)
         ioc->closing = true;
-    }
-    ioc->next = xsd.conns;
-    xsd.conns = ioc;
 }
 
 static int sock_fill(struct io_conn *ioc)

@@ -80,7 +80,7 @@ check_eq "no state file left" "" "$(ls "$T/state" | grep -v node.json)"
 
 # duplicate names, unknown ids, memory budget through xm
 xm create "$(mkcfg dup)" >/dev/null
-out=$(xm create dup 2>&1); st=$?
+out=$(xm create dup 2>&1 >/dev/null); st=$?
 check_eq "duplicate name: exit 1" 1 "$st"
 check_eq "duplicate name: message" "Error: a domain named 'dup' already exists" "$out"
 out=$(xm destroy 99 2>&1); st=$?

@@ -60,7 +60,7 @@ tr -d '\r' <"$T/con" >>"$OUT"
 mkcfg con >/dev/null
 printf 'typed\n' | timeout 2 "$BUILD_XM" create con -c >"$T/con" 2>&1
 echo "\$ xm create con -c < 'typed'" >>"$OUT"
-tr -d '\r' <"$T/con" >>"$OUT"
+tr -d '\r' <"$T/con" | sed "s|$T|TMP|g" >>"$OUT"
 run destroy con
 run shutdown -w web
 run reboot db

@@ -67,9 +67,8 @@ static void print_warnings(const struct cfg_diag *d)
         fprintf(stderr, "Warning: %zu more warnings\n", d->n_dropped);
 }
 
-static int dry_run(const char *file, const struct domain_config *cfg)
+static int dry_run(const struct domain_config *cfg)
 {
-    printf("Using config file \"%s\".\n", file);
     printf("Would create domain:\n");
     config_dump(cfg, stdout);
     return XM_OK;
@@ -123,7 +122,8 @@ int cmd_create(struct xm *xm, int argc, char **argv)
         return xm_error("%s", diag.error);
     }
     print_warnings(&diag);
-    r = a.dry_run ? dry_run(file, &cfg) : do_create(xm, &cfg, a.console);
+    printf("Using config file \"%s\".\n", file);
+    r = a.dry_run ? dry_run(&cfg) : do_create(xm, &cfg, a.console);
     config_free(&cfg);
     return r;
 }

@@ -67,7 +67,12 @@ int conn_queue(struct xs_conn *conn, uint32_t type, uint32_t req_id,
     struct xsd_sockmsg hdr = { type, req_id, tx_id, len };
     struct xs_msgbuf *m;
 
-    if (event && conn->out_events >= XS_MAX_QUEUED_EVENTS) {
+    uint64_t byte_cap = conn_is_priv(conn) ? XS_MAX_PRIV_QUEUED_BYTES
+                                           : XS_MAX_QUEUED_BYTES;
+
+    /* watch storm: a client that does not read loses events, not memory */
+    if (event && (conn->out_events >= XS_MAX_QUEUED_EVENTS ||
+                  conn->out_bytes + len > byte_cap)) {
         conn->events_dropped++;
         return -ENOSPC;
     }

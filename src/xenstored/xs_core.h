@@ -175,6 +175,8 @@ struct xs_core {
 };
 
 #define XS_MAX_QUEUED_EVENTS 4096u
+#define XS_MAX_QUEUED_BYTES (1u << 20)       /* unprivileged connection */
+#define XS_MAX_PRIV_QUEUED_BYTES (16u << 20) /* dom0 connection */
 #define XS_MAX_PRIV_OUTSTANDING 1024u
 
 /* Allocation accounting for leak tests. */

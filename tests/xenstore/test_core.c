@@ -340,6 +340,18 @@ static void test_watches(struct xs_conn *d0, struct xs_conn *w,
     CHECK(w->out_events <= XS_MAX_QUEUED_EVENTS);
     CHECK(w->events_dropped > 0);
     drain(w);
+    /* a guest with a huge token is capped by bytes */
+    {
+        static char tok[3000];
+        memset(tok, 't', sizeof(tok) - 1);
+        CHECK_EQ(r2(g1, XS_WATCH, 0, "big", tok), 0);
+        for (int i = 0; i < 1000; i++)
+            wr(d0, 0, "/local/domain/1/big", "x");
+        CHECK(g1->out_bytes <= XS_MAX_QUEUED_BYTES);
+        CHECK(g1->events_dropped > 0);
+        drain(g1);
+        CHECK_EQ(r2(g1, XS_UNWATCH, 0, "big", tok), 0);
+    }
 }
 
 static void test_quotas(struct xs_conn *d0, struct xs_conn *g1)

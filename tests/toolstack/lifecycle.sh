@@ -17,6 +17,7 @@ xm create "$(mkcfg rb 'on_reboot = "restart"')" >/dev/null
 pid1=$(dom_field rb pid)
 ctl_send rb '{"cmd":"test-exit","status":101}' >/dev/null
 check "reboot restarts the domain" wait_for 5 sh -c "[ \"\$(curl -s $URL/xend/domain/rb | grep -c '\"restarts\":1')\" = 1 ]"
+wait_for 5 state_is rb running
 pid2=$(dom_field rb pid)
 check "restarted domain has a new VMM" test "$pid1" != "$pid2" -a "$pid2" -gt 0
 check_eq "restart keeps the id" 1 "$(dom_field rb domid)"
@@ -149,10 +150,10 @@ start_xend || exit 1
 # xend keeps answering while a VMM starts; a destroy meanwhile ends the
 # create with a reason
 stop_xend
-FAKE_VMM_START_DELAY_MS=1500 start_xend || exit 1
+FAKE_VMM_START_DELAY_MS=3000 start_xend || exit 1
 xm create "$(mkcfg slow)" >"$T/slow.out" 2>&1 &
 cpid=$!
-sleep 0.3
+wait_for 3 exists slow
 t0=$(date +%s%N)
 out=$(xm list slow)
 t1=$(date +%s%N)
@@ -163,7 +164,7 @@ check_eq "the create returns when the VMM is up" 0 "$st"
 check_eq "then it runs" running "$(dom_field slow state)"
 xm create "$(mkcfg slow2)" >"$T/slow2.out" 2>&1 &
 cpid=$!
-sleep 0.3
+wait_for 3 exists slow2
 check "destroy a domain that is starting" xm destroy slow2
 wait $cpid; st=$?
 check_eq "its create fails" 1 "$st"

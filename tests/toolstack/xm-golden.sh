@@ -64,6 +64,8 @@ tr -d '\r' <"$T/con" | sed "s|$T|TMP|g" >>"$OUT"
 run destroy con
 run shutdown -w web
 run reboot db
+restarted() { [ "$(dom_field db restarts)/$(dom_field db state)" = 1/running ]; }
+wait_for 5 restarted
 run destroy db
 run destroy db
 run list

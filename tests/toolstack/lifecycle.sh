@@ -94,6 +94,17 @@ check "balloon Domain-0 down (README: xm balloon 0 N)" xm balloon 0 700
 check "then it fits" xm create big
 xm destroy big; xm destroy dup
 
+# disks are shared read-only or not at all (also through a symlink)
+: > "$T/disk.img"; ln -s "$T/disk.img" "$T/disk-link.img"; : > "$T/usr.img"
+xm create "$(mkcfg d1 "disk = [ 'file:$T/disk.img,xvda,w', 'file:$T/usr.img,xvdb,r' ]")" >/dev/null
+out=$(xm create "$(mkcfg d2 "disk = [ 'file:$T/disk-link.img,xvda,r' ]")" 2>&1); st=$?
+check_eq "a disk in read-write use can't be shared: exit 1" 1 "$st"
+check_match "and the message names the other domain" "disk $T/disk-link.img is used by domain [0-9]+ \\(d1\\) as xvda read-write" "$out"
+check "read-only sharing is fine" xm create "$(mkcfg d3 "disk = [ 'file:$T/usr.img,xvda,r' ]")"
+out=$(xm create "$(mkcfg d4 "disk = [ 'file:$T/usr.img,xvda,w' ]")" 2>&1)
+check_match "read-write use of a read-only shared disk is refused" "used by domain [0-9]+ \\(d1\\) as xvdb read-only" "$out"
+xm destroy d1; xm destroy d3
+
 # adoption: xend killed, VMMs keep running, the next xend takes them back
 # (an adopted VMM is not our child: its exit status is unknown, so its end
 # counts as a crash unless a shutdown was asked for)

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -90,6 +91,38 @@ void dom_release(struct xend *x, struct domain *d)
     state_save_node(x);
 }
 
+/* The same file or device, also through another path or a symlink. */
+static bool same_target(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
+               sa.st_rdev == sb.st_rdev;
+    return strcmp(a, b) == 0;
+}
+
+/* As the READMEs insist: a disk is shared read-only or not at all. */
+static int check_sharing(struct xend *x, const struct domain_config *cfg,
+                         char *err, size_t len)
+{
+    for (size_t i = 0; i < cfg->n_disks; i++)
+        for (int k = 0; k < XEND_MAX_DOMAINS; k++) {
+            const struct domain *o = &x->doms[k];
+            for (size_t j = 0; o->used && j < o->cfg.n_disks; j++) {
+                const struct cfg_disk *a = &cfg->disks[i], *b = &o->cfg.disks[j];
+                if ((!a->writable && !b->writable) ||
+                    !same_target(a->target, b->target))
+                    continue;
+                snprintf(err, len, "disk %s is used by domain %d (%s) as %s "
+                         "%s: disks are shared read-only or not at all",
+                         a->target, o->domid, o->cfg.name, b->vdev,
+                         b->writable ? "read-write" : "read-only");
+                return -EEXIST;
+            }
+        }
+    return 0;
+}
+
 int dom_create(struct xend *x, const struct domain_config *cfg,
                const struct waiter *w, struct domain **out, char *err,
                size_t len)
@@ -98,7 +131,9 @@ int dom_create(struct xend *x, const struct domain_config *cfg,
         snprintf(err, len, "a domain named '%s' already exists", cfg->name);
         return -EEXIST;
     }
-    int r = mem_check(x, NULL, cfg->memory_mib, err, len);
+    int r = check_sharing(x, cfg, err, len);
+    if (r == 0)
+        r = mem_check(x, NULL, cfg->memory_mib, err, len);
     if (r < 0)
         return r;
     struct domain *d = dom_alloc(x);

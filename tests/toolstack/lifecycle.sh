@@ -54,6 +54,17 @@ check "rename-restart starts a new rr" wait_for 5 state_is rr running
 check "new rr has a new id" test "$(dom_field rr domid)" != "$old_id"
 xm destroy rr-1; xm destroy rr
 
+# xm console on a terminal: raw mode, Ctrl-] detaches
+if command -v script >/dev/null; then
+    xm create "$(mkcfg tty)" >/dev/null
+    (printf 'typed'; sleep 0.5; printf '\035') |
+        timeout 10 script -qec "$BUILD_XM console tty" /dev/null >"$T/tty.out" 2>&1
+    check_eq "Ctrl-] detaches the console" 0 "$?"
+    check_match "the console was there" 'fake console of tty' "$(cat "$T/tty.out")"
+    check_match "and echoed what was typed" 'typed' "$(tail -c 40 "$T/tty.out")"
+    xm destroy tty
+fi
+
 # a VMM killed by a signal is a crash
 xm create "$(mkcfg sig 'on_crash = "destroy"')" >/dev/null
 kill -KILL "$(dom_field sig pid)"

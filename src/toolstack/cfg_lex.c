@@ -11,6 +11,10 @@ void lex_init(struct parser *ps, const char *file, const char *text,
               size_t len)
 {
     ps->file = file;
+    if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+        text += 3;              /* a UTF-8 byte order mark */
+        len -= 3;
+    }
     ps->p = text;
     ps->end = text + len;
     ps->line = 1;

@@ -60,6 +60,11 @@ fi
 # may live there) but, like the rest, writes go to the overlay.
 for d in proc sys dev; do mount --move "/$d" "/newroot/$d"; done
 mkdir -p /newroot/dev/pts /newroot/dev/shm
+# devtmpfs lacks what udev would add; bash's <(...) needs /dev/fd.
+ln -sf /proc/self/fd /newroot/dev/fd
+ln -sf /proc/self/fd/0 /newroot/dev/stdin
+ln -sf /proc/self/fd/1 /newroot/dev/stdout
+ln -sf /proc/self/fd/2 /newroot/dev/stderr
 mount -t devpts -o newinstance,ptmxmode=0666 devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
 mount -t tmpfs tmpfs /newroot/mnt

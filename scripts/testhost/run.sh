@@ -20,8 +20,9 @@
 # XENO_TESTHOST_SCRATCH (a host dir shared read-write) in the environment.
 # SCENARIO runs with bash unless it is executable (then by its #!).
 #
-# Exit status: the scenario's; 124 on timeout; 125 when the test host could
-# not boot or reach the scenario.  Environment: XENO_KERNEL (vmlinuz to
+# Exit status: the scenario's; 124 on timeout, or when the test host's kernel
+# reports a soft lockup of 120 s or more (XENO_TESTHOST_LOCKUP_LIMIT); 125
+# when the test host could not boot or reach the scenario.  Environment: XENO_KERNEL (vmlinuz to
 # boot), XENO_QEMU (qemu-system-x86_64), XENO_CACHE_DIR, and
 # XENO_TESTHOST_BZIMAGE=1 (boot the bzImage rather than the vmlinux ELF
 # extracted from it).
@@ -30,6 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 smp=2 mem=4096 timeout=600 keep=0 quiet=0 shell=0 append=
+lockup_limit=${XENO_TESTHOST_LOCKUP_LIMIT:-120}
 rw=()
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 125; }
 while [ $# -gt 0 ]; do
@@ -163,10 +165,21 @@ while kill -0 "$qpid" 2>/dev/null; do
     if [ -z "$ready" ] && grep -q '^XENO-TESTHOST-READY' "$log"; then
         ready=$(awk -v a="$(date +%s.%N)" -v b="$start" 'BEGIN { printf "%.1f", a - b }')
     fi
-    if grep -q '^XENO-TESTHOST-EXIT=' "$log"; then
+    recent=$(tail -c 65536 "$log")
+    if grep -q '^XENO-TESTHOST-EXIT=' <<<"$recent"; then
         # Powering off takes a moment; don't wait forever for it.
         exit_seen=$((exit_seen + 1))
         [ $exit_seen -gt 40 ] && break
+    fi
+    # A vCPU of the test host stuck in the kernel this long (seen with a
+    # nested guest spinning in KVM_RUN) won't recover: give up early.
+    stuck=$(grep -o 'soft lockup - CPU#[0-9]* stuck for [0-9]*s' <<<"$recent" |
+            sed 's/.* for \([0-9]*\)s/\1/' | sort -n | tail -1)
+    if [ "${stuck:-0}" -ge "$lockup_limit" ]; then
+        [ -n "$tailpid" ] && { sleep 0.5; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; tailpid=; }
+        echo "run.sh: HUNG: the test host reports a soft lockup of ${stuck}s (scenario $scenario), killing QEMU" >&2
+        [ $quiet = 1 ] && tail -40 "$log" | sed 's/\r$//' >&2
+        exit 124
     fi
     if [ "$(date +%s)" -ge $deadline ]; then
         [ -n "$tailpid" ] && { sleep 0.5; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; tailpid=; }

@@ -4,6 +4,8 @@
 
 #include "common/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -155,6 +157,30 @@ void io_process_input(struct io_conn *ioc, int (*fill)(struct io_conn *))
     }
 }
 
+static int spare_fd = -1;
+
+/* Keep one descriptor in reserve for io_shed_connection. */
+void io_reserve_fd(void)
+{
+    if (spare_fd < 0)
+        spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* Out of file descriptors, a pending connection would keep the listener
+ * readable forever: give up the spare fd to accept and drop it. */
+static void io_shed_connection(int lfd)
+{
+    int fd;
+    if (spare_fd >= 0)
+        close(spare_fd);
+    spare_fd = -1;
+    fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
+    io_reserve_fd();
+    log_warn("out of file descriptors: connection refused");
+}
+
 /* Accept a connection on a listening socket and register it: `main`
  * becomes the socket (kind IO_SOCKET) or the ring's attach channel. */
 struct io_conn *io_accept(int lfd, enum io_kind kind,
@@ -164,8 +190,11 @@ struct io_conn *io_accept(int lfd, enum io_kind kind,
     struct ev *main_ev;
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-    if (fd < 0)
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE)
+            io_shed_connection(lfd);
         return NULL;
+    }
     ioc = calloc(1, sizeof(*ioc));
     if (!ioc) {
         close(fd);

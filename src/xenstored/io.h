@@ -59,6 +59,7 @@ void io_service(struct io_conn *ioc);
 void io_run_dirty(void);
 void io_reap(void);
 void io_destroy(struct io_conn *ioc);
+void io_reserve_fd(void);
 struct io_conn *io_accept(int lfd, enum io_kind kind,
                           void (*cb)(struct ev *, uint32_t));
 void io_process_input(struct io_conn *ioc,

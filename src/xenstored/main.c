@@ -273,6 +273,7 @@ int main(int argc, char **argv)
         log_err("cannot open trace file %s: %s", o.trace, strerror(errno));
         return 1;
     }
+    io_reserve_fd();
     if (setup_rundir() || loop_init() || open_store(&o, &j) ||
         sock_listen_all(xsd.rundir) || ring_listen(xsd.rundir))
         return 1;

@@ -6,6 +6,7 @@
 #include "xs_client.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 static pid_t daemon_pid;
@@ -217,6 +218,50 @@ static void ring_flood(void)
     CHECK(healthy());
 }
 
+static unsigned long daemon_ticks(void)
+{
+    char path[64], buf[512];
+    unsigned long ut = 0, st = 0;
+    FILE *f;
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)daemon_pid);
+    f = fopen(path, "r");
+    if (f && fgets(buf, sizeof(buf), f)) {
+        char *p = strrchr(buf, ')');
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+                               "%lu %lu", &ut, &st) != 2)
+            ut = st = 0;
+    }
+    if (f)
+        fclose(f);
+    return ut + st;
+}
+
+/* Out of descriptors: pending connections are shed, nothing spins, and
+ * service resumes once clients go away. */
+static void fd_exhaustion(void)
+{
+    struct rlimit old, lim;
+    int fds[60], n = 0;
+    unsigned long t0;
+
+    CHECK_EQ(prlimit(daemon_pid, RLIMIT_NOFILE, NULL, &old), 0);
+    lim.rlim_cur = 24;
+    lim.rlim_max = old.rlim_max;
+    CHECK_EQ(prlimit(daemon_pid, RLIMIT_NOFILE, &lim, NULL), 0);
+    for (; n < 60; n++)
+        if ((fds[n] = tc_unix("socket")) < 0)
+            break;
+    t0 = daemon_ticks();
+    usleep(500000);
+    /* a spinning loop would burn ~50 ticks in 0.5 s */
+    CHECK(daemon_ticks() - t0 < 25);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    usleep(100000);
+    CHECK_EQ(prlimit(daemon_pid, RLIMIT_NOFILE, &old, NULL), 0);
+    CHECK(healthy());
+}
+
 static void bad_attach(void)
 {
     struct tc g;
@@ -256,6 +301,7 @@ int main(void)
     bad_ring_indexes();
     ring_flood();
     bad_attach();
+    fd_exhaustion();
     kill(daemon_pid, SIGTERM);
     CHECK_EQ(waitpid(daemon_pid, NULL, 0), daemon_pid);
     snprintf(cmd, sizeof(cmd), "rm -rf %s", rundir);

@@ -158,6 +158,7 @@ void io_process_input(struct io_conn *ioc, int (*fill)(struct io_conn *))
 }
 
 static int spare_fd = -1;
+static unsigned shed_logged;
 
 /* Keep one descriptor in reserve for io_shed_connection. */
 void io_reserve_fd(void)
@@ -178,7 +179,8 @@ static void io_shed_connection(int lfd)
     if (fd >= 0)
         close(fd);
     io_reserve_fd();
-    log_warn("out of file descriptors: connection refused");
+    if (!shed_logged++) /* once, not once per connection */
+        log_warn("out of file descriptors: refusing connections");
 }
 
 /* Accept a connection on a listening socket and register it: `main`
@@ -195,6 +197,7 @@ struct io_conn *io_accept(int lfd, enum io_kind kind,
             io_shed_connection(lfd);
         return NULL;
     }
+    shed_logged = 0;
     ioc = calloc(1, sizeof(*ioc));
     if (!ioc) {
         close(fd);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "unix_connect.h"
 #include "xend.h"
 #include "xeno/exit.h"
 #include "xeno/vmm_control.h"
@@ -110,21 +111,6 @@ int vmm_spawn(struct xend *x, struct domain *d, char *err, size_t len)
     return 0;
 }
 
-static int ctl_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    return fd;
-}
-
 static int read_line(int fd, char *buf, size_t len, int timeout_ms)
 {
     size_t n = 0;
@@ -157,7 +143,7 @@ int vmm_call(const struct domain *d, const char *cmd, json_object *args,
     json_object_put(req);
     if (reply)
         *reply = NULL;
-    int fd = ctl_connect(d->ctl_path), r = 0;
+    int fd = unix_connect(d->ctl_path), r = 0;
     if (fd < 0)
         return fd;
     if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)

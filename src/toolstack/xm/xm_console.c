@@ -9,26 +9,10 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "unix_connect.h"
 #include "xm.h"
 
 #define ESCAPE_CHAR 0x1d        /* Ctrl-] */
-
-static int console_connect(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof(sa.sun_path))
-        return -ENAMETOOLONG;
-    memcpy(sa.sun_path, path, strlen(path) + 1);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -errno;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        int e = -errno;
-        close(fd);
-        return e;
-    }
-    return fd;
-}
 
 static int write_all(int fd, const char *p, size_t n)
 {
@@ -100,7 +84,7 @@ int xm_console_attach(struct xm *xm, const char *dom)
     int r = xenoctl_console_path(h, dom, path, sizeof(path));
     if (r < 0)
         return xm_fail(xm, r);
-    int sock = console_connect(path);
+    int sock = unix_connect(path);
     if (sock < 0)
         return xm_error("can't connect to the console of %s (%s): %s", dom,
                         path, strerror(-sock));

@@ -241,6 +241,12 @@ static int apply_node(struct xs_core *core, struct cursor *c)
         return -EINVAL;
     memcpy(pbuf, path, pl);
     pbuf[pl] = 0;
+    /* the tree code relies on these: NUL-terminated child names, a path
+     * it would have accepted */
+    if ((kl && kids[kl - 1]) || memchr(pbuf, 0, pl) ||
+        (!path_valid_abs(pbuf, XENSTORE_ABS_PATH_MAX) &&
+         !path_is_special(pbuf)))
+        return -EINVAL;
     n = node_new(pbuf);
     if (!n || node_set_value(n, val, vl) ||
         node_set_perms(n, (const struct xs_perm *)(const void *)perms,

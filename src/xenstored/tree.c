@@ -96,6 +96,10 @@ static int find_existing(struct xs_view *v, const char *path, int *missing,
             *anc = n;
             break;
         }
+        if (!strcmp(p, "/")) { /* no root: nothing to create under */
+            rc = -ENOENT;
+            break;
+        }
         (*missing)++;
         up = path_parent(p);
         xs_free(p);

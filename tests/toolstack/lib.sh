@@ -5,6 +5,7 @@
 set -u
 BUILD_XEND=$(realpath "$BUILD_XEND") BUILD_XM=$(realpath "$BUILD_XM")
 FAKE_VMM=$(realpath "$FAKE_VMM")
+VMM_MONITOR=${VMM_MONITOR:-$(dirname "$BUILD_XEND")/xeno-vmm-monitor}
 PASS=0
 FAIL=0
 T=$(mktemp -d /tmp/xeno-ts.XXXXXX)
@@ -63,6 +64,7 @@ write_conf() {
         echo "run-dir = $T/run"
         echo "vmm-log-dir = $T/log"
         echo "vmm-path = $FAKE_VMM"
+        echo "vmm-monitor-path = $VMM_MONITOR"
         echo "auto-dir = $T/auto"
         echo "total-memory = 4096"
         echo "dom0-memory = 1024"

@@ -117,9 +117,8 @@ check_match "read-write use of a read-only shared disk is refused" "used by doma
 xm destroy d1; xm destroy d3
 
 # adoption: xend killed, VMMs keep running, the next xend takes them back
-# (an adopted VMM is not our child: its exit status is unknown, so its end
-# counts as a crash unless a shutdown was asked for)
-xm create "$(mkcfg ad1 'on_crash = "destroy"')" >/dev/null
+# (an adopted VMM is not xend's child: its monitor tells how it ended)
+xm create "$(mkcfg ad1 'on_crash = "restart"')" >/dev/null
 xm create "$(mkcfg ad2)" >/dev/null
 xm pause ad2
 p1=$(dom_field ad1 pid); p2=$(dom_field ad2 pid); id1=$(dom_field ad1 domid)
@@ -133,12 +132,27 @@ check_eq "Domain-0 memory survives the restart" 700 "$(curl -s $URL/xend/node | 
 check_match "dmesg tells the adoption" 'domain [0-9]+ \(ad1\) adopted' "$(xm dmesg)"
 ctl_send ad1 '{"cmd":"test-exit","status":0}' >/dev/null
 check "exit of an adopted VMM noticed" wait_for 5 gone ad1
-check_match "as a crash of unknown status" 'ad1\) crashed \(adopted xeno-vmm [0-9]+ exited\); action: destroy' "$(xm dmesg)"
+check_match "with its exit status, from its monitor" 'ad1\) shut down \(xeno-vmm exit status 0\); action: destroy' "$(xm dmesg)"
 check "destroy an adopted domain" xm destroy ad2
 check_fails "its VMM is gone" alive "$p2"
 xm create "$(mkcfg next)" >/dev/null
 check "ids keep counting after a restart" test "$(dom_field next domid)" -gt "$id1"
 xm destroy next
+
+# a guest that reboots while xend is down is restarted when xend returns;
+# one that powered off is gone
+xm create "$(mkcfg rbdown 'on_reboot = "restart"')" >/dev/null
+xm create "$(mkcfg offdown)" >/dev/null
+kill9_xend
+"$FAKE_VMM" --ctl-send "$T/run/dom$(sed -n 's/.*"domid": *\([0-9]*\).*/\1/p' $(grep -l '"name":"rbdown"' "$T"/state/[0-9]*.json)).ctl" '{"cmd":"test-exit","status":101}' >/dev/null
+"$FAKE_VMM" --ctl-send "$T/run/dom$(sed -n 's/.*"domid": *\([0-9]*\).*/\1/p' $(grep -l '"name":"offdown"' "$T"/state/[0-9]*.json)).ctl" '{"cmd":"test-exit","status":0}' >/dev/null
+sleep 0.3
+start_xend || exit 1
+check "rebooted while xend was down: restarted" wait_for 5 state_is rbdown running
+check_eq "with one restart" 1 "$(dom_field rbdown restarts)"
+check "powered off while xend was down: gone" gone offdown
+check_match "dmesg says what happened" 'rbdown\) shut down \(xeno-vmm exit status 101\); action: restart' "$(xm dmesg)"
+xm destroy rbdown
 
 # xend killed while a domain is being created: no half domain afterwards
 stop_xend

@@ -58,6 +58,7 @@ static void preserve(struct xend *x, struct domain *d, enum dom_reason why)
     d->state = why == DR_CRASH ? DS_CRASHED : DS_SHUTDOWN;
     unlink(d->ctl_path);
     unlink(d->con_path);
+    unlink(d->exit_path);
     state_save(x, d);
 }
 
@@ -166,13 +167,22 @@ bool dom_any_adopted(const struct xend *x)
     return false;
 }
 
+/* A VMM that ended without xend as its parent: its monitor left the
+ * exit status in a file. */
+void dom_ended_elsewhere(struct xend *x, struct domain *d)
+{
+    int st = 0;
+    bool known = vmm_exit_status(d, &st) == 0;
+    dom_exited(x, d, st, known);
+}
+
 /* Adopted VMMs are not our children: poll whether they still exist. */
 void dom_check_adopted(struct xend *x)
 {
     for (int k = 0; k < XEND_MAX_DOMAINS; k++) {
         struct domain *d = &x->doms[k];
         if (d->used && d->pid > 0 && !d->child && !vmm_alive(d))
-            dom_exited(x, d, 0, false);
+            dom_ended_elsewhere(x, d);
     }
 }
 

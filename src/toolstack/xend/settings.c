@@ -22,6 +22,7 @@ void settings_defaults(struct xend_settings *s)
     strcpy(s->run_dir, "/run/xeno");
     strcpy(s->vmm_log_dir, "/var/log/xeno");
     strcpy(s->vmm_path, XENO_VMM_PATH);
+    strcpy(s->monitor_path, XENO_MONITOR_PATH);
     strcpy(s->auto_dir, "/etc/xeno/auto");
     s->dom0_min_mib = 256;
     s->shutdown_timeout = 60;
@@ -54,6 +55,7 @@ static const struct setting table[] = {
     S("run-dir", K_STR, run_dir),
     S("vmm-log-dir", K_STR, vmm_log_dir),
     S("vmm-path", K_STR, vmm_path),
+    S("vmm-monitor-path", K_STR, monitor_path),
     S("xenstored-dir", K_STR, xenstored_dir),
     S("xenstored-path", K_STR, xenstored_path),
     S("auto-dir", K_STR, auto_dir),

@@ -176,6 +176,7 @@ static void discard(struct xend *x, struct domain *d, const char *why)
     state_remove(x, d);
     unlink(d->ctl_path);
     unlink(d->con_path);
+    unlink(d->exit_path);
     config_free(&d->cfg);
     memset(d, 0, sizeof(*d));
 }
@@ -190,9 +191,17 @@ static void adopt_one(struct xend *x, struct domain *d)
              dom_state_name(d->state));
         return;
     }
-    if (!still_ours(d))
-        return discard(x, d, "ended while xend was not running");
     d->child = false;
+    if (!still_ours(d) && vmm_alive(d))
+        return discard(x, d, "has a VMM that does not answer");
+    if (!vmm_alive(d)) {
+        int st;
+        if (vmm_exit_status(d, &st) < 0)
+            return discard(x, d, "ended while xend was not running");
+        xdmesg(x, "domain %d (%s) ended while xend was not running",
+               d->domid, d->cfg.name);
+        return dom_ended_elsewhere(x, d);
+    }
     store_domain_write(x, d);
     xdmesg(x, "domain %d (%s) adopted: xeno-vmm pid %d", d->domid,
            d->cfg.name, d->pid);
@@ -209,6 +218,9 @@ static int load_file(struct xend *x, const char *name)
             slot = &x->doms[k];
     int r = !o ? -EINVAL : !slot ? -ENOSPC : parse_domain(o, slot, err, sizeof(err));
     json_object_put(o);
+    if (r == 0)
+        snprintf(slot->exit_path, sizeof(slot->exit_path), "%s/dom%d.exit",
+                 x->s.run_dir, slot->domid);
     if (r < 0) {
         xlog(x, LOG_ERR, "ignoring state file %s: %s", path,
              r == -EINVAL ? "unreadable or invalid" : strerror(-r));

@@ -26,6 +26,8 @@ static void build_argv(struct xend *x, struct domain *d, char bufs[][32],
 {
     const struct domain_config *c = &d->cfg;
     int n = 0;
+    argv[n++] = x->s.monitor_path;
+    argv[n++] = d->exit_path;
     argv[n++] = x->s.vmm_path;
     argv[n++] = "--kernel";
     argv[n++] = c->kernel;
@@ -95,6 +97,9 @@ int vmm_spawn(struct xend *x, struct domain *d, char *err, size_t len)
              x->s.run_dir, d->domid);
     snprintf(d->log_path, sizeof(d->log_path), "%s/domain-%s.log",
              x->s.vmm_log_dir, d->cfg.name);
+    snprintf(d->exit_path, sizeof(d->exit_path), "%s/dom%d.exit",
+             x->s.run_dir, d->domid);
+    unlink(d->exit_path);
     unlink(d->ctl_path);
     unlink(d->con_path);
     build_argv(x, d, bufs, argv);
@@ -163,6 +168,25 @@ int vmm_call(const struct domain *d, const char *cmd, json_object *args,
     return r;
 }
 
+int vmm_exit_status(const struct domain *d, int *wstatus)
+{
+    FILE *f = d->exit_path[0] ? fopen(d->exit_path, "r") : NULL;
+    char how[16];
+    int n, r = -ENOENT;
+    if (f && fscanf(f, "%15s %d", how, &n) == 2 && n >= 0 && n < 256) {
+        if (strcmp(how, "exited") == 0) {
+            *wstatus = n << 8;              /* as waitpid() reports it */
+            r = 0;
+        } else if (strcmp(how, "signaled") == 0 && n > 0 && n < 128) {
+            *wstatus = n;
+            r = 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    return r;
+}
+
 /* Up once it answers "info"; a short wait keeps xend's loop moving. */
 int vmm_poll_ready(struct domain *d)
 {
@@ -222,5 +246,6 @@ gone:
     d->pid = 0;
     unlink(d->ctl_path);
     unlink(d->con_path);
+    unlink(d->exit_path);
     return 0;
 }

@@ -29,6 +29,7 @@ struct xend_settings {
     char run_dir[XEND_PATH];
     char vmm_log_dir[XEND_PATH];
     char vmm_path[XEND_PATH];
+    char monitor_path[XEND_PATH];   /* xeno-vmm-monitor */
     char xenstored_dir[XEND_PATH];
     char xenstored_path[XEND_PATH];
     char auto_dir[XEND_PATH];
@@ -65,7 +66,8 @@ struct domain {
     int domid;
     struct domain_config cfg;
     enum dom_state state;
-    pid_t pid;                      /* 0: no VMM (preserved) */
+    pid_t pid;                      /* of xeno-vmm-monitor (and so of the
+                                       VMM); 0: no VMM (preserved) */
     bool child;                     /* ours to waitpid(); else adopted */
     bool destroying;
     enum dom_reason requested;      /* shutdown/reboot asked for */
@@ -81,6 +83,7 @@ struct domain {
     char ctl_path[XEND_SUN_PATH];
     char con_path[XEND_SUN_PATH];
     char log_path[XEND_PATH];
+    char exit_path[XEND_PATH];      /* written by the monitor */
 };
 
 struct ring {
@@ -182,6 +185,7 @@ int dom_mem_set(struct xend *x, struct domain *d, uint64_t mib, char *err,
 void dom_exited(struct xend *x, struct domain *d, int wstatus, bool known);
 void dom_reap_children(struct xend *x);
 void dom_check_adopted(struct xend *x);
+void dom_ended_elsewhere(struct xend *x, struct domain *d);
 bool dom_any_adopted(const struct xend *x);
 const char *dom_state_name(enum dom_state s);
 json_object *dom_json(struct xend *x, struct domain *d, bool full);
@@ -194,6 +198,9 @@ int vmm_call(const struct domain *d, const char *cmd, json_object *args,
              json_object **reply, int timeout_ms);
 int vmm_kill(struct xend *x, struct domain *d);
 bool vmm_alive(const struct domain *d);
+/* How the VMM ended, from the monitor's exit file: 0 and *wstatus, or
+ * -ENOENT. */
+int vmm_exit_status(const struct domain *d, int *wstatus);
 
 /* memory.c: the budget */
 uint64_t mem_total(const struct xend *x);

@@ -57,6 +57,6 @@ if [ "$("$root/scripts/testhost/where.sh")" = direct ]; then
     bash "$work/inner.sh"
 else
     echo "where: test host"
-    "$root/scripts/testhost/run.sh" --timeout $((120 + runs * 300)) "$work/inner.sh" 2>&1 |
+    "$root/scripts/testhost/run.sh" --timeout $((120 + runs * 300)) ${XENO_BENCH_APPEND:+--append "$XENO_BENCH_APPEND"} "$work/inner.sh" 2>&1 |
         grep -E '^boot |^run.sh:'
 fi

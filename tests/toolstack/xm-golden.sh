@@ -8,12 +8,12 @@ BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3 SRC=$4 UPDATE=${5:-}
 
 OUT="$T/transcript"
 run() {   # run CMD...: transcript of the command, its output and status
-    echo "\$ xm $*" | sed "s|$SRC|SRC|g; s|$T|TMP|g" >>"$OUT"
+    echo "\$ xm $*" | sed "s|$SRC|SRC|g; s|$T|TMP|g; s|$FAKE_VMM|FAKE_VMM|g" >>"$OUT"
     xm "$@" >"$T/o" 2>&1
     st=$?
     sed -e "s|$SRC|SRC|g; s|$T|TMP|g; s|$FAKE_VMM|FAKE_VMM|g" \
         -e 's/\(Domain-0 *0 *\)[0-9]* *[0-9]* *r----- *[0-9.]*/\1DOM0/' \
-        -e 's/^\([a-z0-9-]* *[0-9]* *[0-9]* *[0-9]* *[-rbpscd]\{6\}\) *[0-9.]*$/\1 TIME/' \
+        -e 's/^\([A-Za-z0-9._-]* *[0-9]* *[0-9]* *[0-9]* *[-rbpscd]\{6\}\) *[0-9.]*$/\1 TIME/' \
         -e 's/^\[[-0-9: ]*\] /[DATE] /' -e 's/pid [0-9]*/pid PID/' \
         -e 's/^\(host\|release\|machine\|nr_cpus\|xend_uptime\|host_uptime\)\( *\): .*/\1\2: X/' \
         -e 's/^Domain-0  *r----- .*/Domain-0 DOM0/' \
@@ -69,6 +69,12 @@ wait_for 5 restarted
 run destroy db
 run destroy db
 run list
+# the README's story: one config for many domains, told apart by vmid
+run create examples/config vmid=3 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM"
+run create examples/config vmid=4 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM"
+run list
+run destroy VM3
+run destroy VM4
 run dmesg
 stop_xend
 run list

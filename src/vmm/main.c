@@ -298,6 +298,8 @@ static int run(struct vm *vm)
     char err[256];
     int rc;
 
+    if (vm->cfg.verbose)
+        pio_count_enable();
     if (vm_init(vm) || conout_init(vm)) {
         log_err("setup: %s", strerror(errno));
         return XENO_EXIT_VMM_ERROR;
@@ -362,6 +364,10 @@ static int run(struct vm *vm)
                      (unsigned long long)vm->dom.vcpu[0].info_gpa,
                      (unsigned long)vi->evtchn_pending_sel, vi->evtchn_upcall_pending,
                      vm->dom.vcpu[0].upcall_vector);
+    }
+    if (vm->cfg.verbose) {
+        log_info("port I/O exits by port:");
+        pio_count_report();
     }
     if (vm->cfg.verbose)
         log_info("backend events: console %" PRIu64 ", xenstore kicks %" PRIu64

@@ -1,6 +1,7 @@
 /* Port I/O exits, dispatched from one table. */
 #include "vmm/vm.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <xen/sched.h>
 
@@ -75,9 +76,35 @@ static const struct {
     { 0x70, 0x71, pio_rtc },
 };
 
+static uint32_t *port_counts; /* --verbose: exits per port */
+
+void pio_count_enable(void)
+{
+    port_counts = calloc(65536, sizeof(*port_counts));
+}
+
+/* The busiest ports, for the exit statistics. */
+void pio_count_report(void)
+{
+    if (!port_counts)
+        return;
+    for (int k = 0; k < 6; k++) {
+        unsigned best = 0;
+        for (unsigned p = 1; p < 65536; p++)
+            if (port_counts[p] > port_counts[best])
+                best = p;
+        if (!port_counts[best])
+            break;
+        log_info("  port %#06x: %u exits", best, port_counts[best]);
+        port_counts[best] = 0;
+    }
+}
+
 int pio_dispatch(struct vcpu *v, uint16_t port, bool in, uint8_t *data,
                  unsigned size)
 {
+    if (port_counts)
+        __atomic_fetch_add(&port_counts[port], 1, __ATOMIC_RELAXED);
     for (size_t i = 0; i < sizeof(pio_table) / sizeof(pio_table[0]); i++)
         if (port >= pio_table[i].first && port <= pio_table[i].last)
             return pio_table[i].fn(v, port, in, data, size);

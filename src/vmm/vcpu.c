@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -29,7 +30,8 @@ int vcpu_create(struct vm *vm, unsigned id)
         return -errno;
     /* Registers travel in kvm_run on every exit: a hypercall then needs no
      * GET/SET_REGS ioctls. */
-    if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0) {
+    if (!getenv("XENO_NO_SYNC_REGS") &&
+        ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0) {
         v->sync_regs = true;
         v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     }

@@ -104,6 +104,8 @@ int msr_filter_setup(struct vm *vm);
 /* pio.c */
 int pio_dispatch(struct vcpu *v, uint16_t port, bool in, uint8_t *data,
                  unsigned size);
+void pio_count_enable(void);
+void pio_count_report(void);
 
 /* conout.c: where the guest console goes. */
 int conout_init(struct vm *vm);

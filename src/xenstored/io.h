@@ -30,6 +30,7 @@ struct io_conn {
     struct io_conn *next_dirty;  /* needs servicing this iteration */
     bool dirty, closing, broken;
     bool consumed; /* ring: requests taken since the last notify */
+    bool partial;  /* ring: part of a message waits in the ring */
     struct xs_framer fr;
     char inbuf[4096];
     size_t in_off, in_len;
@@ -72,6 +73,7 @@ int sock_listen_all(const char *rundir);
 int sock_bind(const char *dir, const char *name, mode_t mode);
 int ring_listen(const char *rundir);
 void ringio_service(struct io_conn *ioc);
+bool ringio_poll_partial(bool mark);
 void ringio_close(struct io_conn *ioc);
 void sockio_service(struct io_conn *ioc);
 

@@ -250,8 +250,10 @@ static int setup_rundir(void)
 static void run(void)
 {
     while (!xsd.stop) {
-        if (loop_wait(xsd.dirty ? 0 : -1) < 0)
+        bool partial = ringio_poll_partial(false);
+        if (loop_wait(xsd.dirty ? 0 : partial ? 1 : -1) < 0)
             break;
+        ringio_poll_partial(true);
         io_run_dirty();
         io_reap();
     }

@@ -113,6 +113,33 @@ static bool ring_check(struct io_conn *ioc)
     return !ioc->broken;
 }
 
+/* Linux's xenbus notifies only when we had consumed everything it wrote
+ * before (xb_write: "prod <= req_cons"), so a message we leave in the ring
+ * until it is complete (see ring_take) can complete without a kick: remember
+ * that such a ring must be looked at again soon. */
+static void ring_note_partial(struct io_conn *ioc)
+{
+    size_t avail = 0;
+
+    ioc->partial = !ioc->broken && !ioc->closing &&
+                   ring_req_avail(ioc->intf, &avail) == XS_RING_OK && avail > 0;
+}
+
+/* Whether a ring holds part of a message (the main loop then wakes within
+ * 1 ms); with mark, queue those rings to be served again. */
+bool ringio_poll_partial(bool mark)
+{
+    bool any = false;
+
+    for (struct io_conn *c = xsd.conns; c; c = c->next)
+        if (c->kind == IO_RING && c->partial && c->intf) {
+            if (mark)
+                io_mark_dirty(c);
+            any = true;
+        }
+    return any;
+}
+
 void ringio_service(struct io_conn *ioc)
 {
     bool moved;
@@ -125,6 +152,7 @@ void ringio_service(struct io_conn *ioc)
     if (moved || ioc->consumed)
         ring_notify(ioc);
     ioc->consumed = false;
+    ring_note_partial(ioc);
 }
 
 void ringio_close(struct io_conn *ioc)
@@ -142,6 +170,7 @@ static void ring_kick(struct ev *ev, uint32_t events)
         ioc->closing = true;
     if (ring_check(ioc))
         io_process_input(ioc, ring_fill);
+    ring_note_partial(ioc);
     io_mark_dirty(ioc);
 }
 

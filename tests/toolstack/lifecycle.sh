@@ -227,6 +227,19 @@ stop_xend
 check_fails "stop shut the VMM down" alive "$ap"
 check_match "stop logged the shutdown" 'shutting down 1 domains' "$(cat "$T/xend.log")"
 
+# stop-domains-on-exit = no: a stopped xend leaves them for the next one
+write_conf "stop-domains-on-exit = no"
+start_xend || exit 1
+xm create "$(mkcfg stay)" >/dev/null
+sp=$(dom_field stay pid)
+stop_xend
+check "stop-domains-on-exit = no keeps the VMM" alive "$sp"
+start_xend || exit 1
+check_eq "and the next xend adopts it" "$sp" "$(dom_field stay pid)"
+xm destroy stay
+stop_xend
+write_conf
+
 # a VMM without a shutdown command and no xenstore: shutdown is refused
 # with a reason; stopping xend destroys such domains after the timeout
 rm -f "$T/auto/auto1.cfg"

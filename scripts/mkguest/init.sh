@@ -10,6 +10,14 @@
 # Modules in the image are loaded first.  Without xeno.run a shell runs on the console; leaving it powers off.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/root TERM=${TERM:-vt100}
+# An orderly shutdown (xenstore control/shutdown) makes the kernel run
+# /sbin/poweroff or /sbin/reboot; busybox's applets would only signal init,
+# and this init is a shell script, so they act at once.
+mkdir -p /sbin
+for c in poweroff reboot halt; do
+    printf '#!/bin/busybox sh\nsync\nexec /bin/busybox %s -f\n' "$c" >/sbin/$c
+    chmod 755 /sbin/$c
+done
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

@@ -8,10 +8,10 @@ BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3 SRC=$4 UPDATE=${5:-}
 
 OUT="$T/transcript"
 run() {   # run CMD...: transcript of the command, its output and status
-    echo "\$ xm $*" | sed "s|$SRC|SRC|g; s|$T|TMP|g; s|$FAKE_VMM|FAKE_VMM|g" >>"$OUT"
+    echo "\$ xm $*" | sed "s|$FAKE_VMM|FAKE_VMM|g; s|$SRC|SRC|g; s|$T|TMP|g" >>"$OUT"
     xm "$@" >"$T/o" 2>&1
     st=$?
-    sed -e "s|$SRC|SRC|g; s|$T|TMP|g; s|$FAKE_VMM|FAKE_VMM|g" \
+    sed -e "s|$FAKE_VMM|FAKE_VMM|g; s|$SRC|SRC|g; s|$T|TMP|g" \
         -e 's/\(Domain-0 *0 *\)[0-9]* *[0-9]* *r----- *[0-9.]*/\1DOM0/' \
         -e 's/^\([A-Za-z0-9._-]* *[0-9]* *[0-9]* *[0-9]* *[-rbpscd]\{6\}\) *[0-9.]*$/\1 TIME/' \
         -e 's/^\[[-0-9: ]*\] /[DATE] /' -e 's/pid [0-9]*/pid PID/' \

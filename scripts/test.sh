@@ -18,6 +18,7 @@ if [ "${XENO_SKIP_SYSTEM:-0}" = 1 ]; then
 fi
 
 build_fail=0
+rm -f build/testlog-main.json build-asan/testlog-main.json build-fuzz/testlog-main.json
 setup() { # dir, extra meson args...
     local dir=$1; shift
     if [ ! -f "$dir/build.ninja" ]; then

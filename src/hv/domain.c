@@ -28,9 +28,9 @@ int hv_domain_init(struct hv_domain *d, uint16_t domid, unsigned nr_vcpus,
 
 void hv_domain_destroy(struct hv_domain *d)
 {
+    /* Pages we allocated; frames adopted from guest RAM are not ours. */
     for (unsigned i = 0; i < HV_GNTTAB_MAX_FRAMES; i++)
-        if (d->gnttab_frame[i] && !hv_gpa_is_ram(d, d->gnttab_gpa[i], 1))
-            free(d->gnttab_frame[i]);
+        free(d->gnttab_own[i]);
     free(d->shared_info_own);
     pthread_mutex_destroy(&d->lock);
 }

@@ -41,30 +41,40 @@ for _ in $(seq 50); do [ -S "$XENO_XEND" ] && break; sleep 0.1; done
 xm() { "$B/src/toolstack/xm" "$@"; }
 run xm info
 
-step "Creating two Linux domains from one config file (vmid=1, vmid=2)"
-for id in 1 2; do
-    run xm create examples/demo.cfg vmid=$id kernel="$kernel" ramdisk="$B/guest/initramfs.cpio.gz"
-done
-run xm list
+initrd=${XENO_INITRD:-$B/guest/initramfs.cpio.gz}
 
-# A console session: wait for the guest's shell, type, read, detach (Ctrl-]).
-console() { # domain
-    local d=$1 out=$W/$1.console
-    step "xm console $d  (typing into the guest's hvc0 shell)"
-    {
-        for _ in $(seq 300); do grep -q 'XENO-GUEST-INIT' "$W/log/domain-$d.log" 2>/dev/null && break; sleep 1; done
-        sleep 2
-        echo 'echo "hello from $(uname -n): kernel $(uname -r) on $(cat /sys/hypervisor/type), domid $(xs read domid), $(nproc) vCPU, $(free -m | awk "/Mem/ {print \$2}") MiB"'
-        sleep 8
-        printf '\035'
-    } | timeout 400 "$B/src/toolstack/xm" console "$d" >"$out" 2>&1
-    grep -a -E 'hello from|XENO-GUEST-INIT' "$out" | tr -d '\r' | tail -3
+# Typed into a guest's hvc0 shell once it is up; Ctrl-] then detaches.
+session() { # domain
+    for _ in $(seq 300); do grep -q 'XENO-GUEST-INIT' "$W/log/domain-$1.log" 2>/dev/null && break; sleep 1; done
+    sleep 2
+    echo 'echo "hello from $(xs read name): kernel $(uname -r) on $(cat /sys/hypervisor/type), domid $(xs read domid), $(nproc) vCPU, $(free -m | awk "/Mem/ {print \$2}") MiB"'
+    sleep 8
+    printf '\035'
 }
-console demo-1
-console demo-2
+show() { grep -a -E 'hello from|XENO-GUEST-INIT' "$1" | tr -d '\r' | tail -3; }
+
+step "Creating two Linux domains from one config file (vmid=1, then vmid=2 with -c)"
+run xm create examples/demo.cfg vmid=1 kernel="$kernel" ramdisk="$initrd"
+echo "$ xm create examples/demo.cfg vmid=2 ... -c   (the console opens at once)"
+session demo-2 | timeout 400 "$B/src/toolstack/xm" create examples/demo.cfg vmid=2 \
+    kernel="$kernel" ramdisk="$initrd" -c >"$W/demo-2.console" 2>&1
+show "$W/demo-2.console"
+run xm list
+# A domain that crashed: show why (its VMM log holds the console too).
+for d in demo-1 demo-2; do
+    if xm list "$d" 2>/dev/null | grep -q -- '----c-'; then
+        echo "--- $d crashed; the end of its log:"
+        tr -d '\r' <"$W/log/domain-$d.log" | grep -v CPUID | tail -40
+    fi
+done
+
+step "xm console demo-1  (typing into the guest's hvc0 shell)"
+session demo-1 | timeout 400 "$B/src/toolstack/xm" console demo-1 >"$W/demo-1.console" 2>&1
+show "$W/demo-1.console"
 
 step "The same domains through xend's HTTP API"
-run curl -s http://127.0.0.1:8000/xend/domain; echo
+echo '$ curl -s http://127.0.0.1:8000/xend/domain'
+curl -s --max-time 10 http://127.0.0.1:8000/xend/domain | tr -d ' \n' | sed 's/},{/},\n  {/g'; echo
 
 step "Shutting the domains down (control/shutdown in xenstore)"
 run xm shutdown -w demo-1

@@ -15,6 +15,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 hostname xeno-testhost
+# Loopback: xend's HTTP API and other local servers listen on 127.0.0.1.
+ip link set lo up 2>/dev/null || /bin/busybox ip link set lo up
 
 say() { echo "testhost: $*"; }
 die() {

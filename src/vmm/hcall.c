@@ -80,31 +80,88 @@ static void pick_args(const struct kvm_regs *r, bool long_mode, uint64_t *nr,
     }
 }
 
+/* The sregs of the exit: from kvm_run with KVM_CAP_SYNC_REGS, else asked. */
+static int exit_sregs(struct vcpu *v, struct kvm_sregs *buf, const struct kvm_sregs **s)
+{
+    if (v->sync_regs) {
+        *s = &v->run->s.regs.sregs;
+        return 0;
+    }
+    *s = buf;
+    return ioctl(v->fd, KVM_GET_SREGS, buf) < 0 ? -errno : 0;
+}
+
+static long dispatch(struct vcpu *v, const struct kvm_sregs *s, bool long_mode,
+                     uint64_t nr, const uint64_t a[6])
+{
+    struct hv_vcpu_state vs = { .id = v->id, .long_mode = long_mode,
+                                .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4,
+                                .efer = s->efer };
+    v->exits_hcall++;
+    return hv_hypercall(&v->vm->dom, &vs, nr, a);
+}
+
 int hcall_handle_io(struct vcpu *v)
 {
     struct kvm_regs regs, *r = &regs;
-    struct kvm_sregs sregs, *s = &sregs;
-    struct hv_vcpu_state vs;
+    struct kvm_sregs sregs;
+    const struct kvm_sregs *s;
     uint64_t a[6], nr;
+    bool lm;
     long ret;
 
-    if (v->sync_regs) {
-        r = &v->run->s.regs.regs;
-        s = &v->run->s.regs.sregs;
-    } else if (ioctl(v->fd, KVM_GET_REGS, r) < 0 || ioctl(v->fd, KVM_GET_SREGS, s) < 0) {
+    if (exit_sregs(v, &sregs, &s))
         return -errno;
-    }
-    vs = (struct hv_vcpu_state){ .id = v->id, .long_mode = guest_long_mode(s),
-                                 .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4,
-                                 .efer = s->efer };
-    pick_args(r, vs.long_mode, &nr, a);
-    v->exits_hcall++;
-    ret = hv_hypercall(&v->vm->dom, &vs, nr, a);
-    r->rax = vs.long_mode ? (uint64_t)(int64_t)ret : (uint32_t)ret;
+    if (v->sync_regs)
+        r = &v->run->s.regs.regs;
+    else if (ioctl(v->fd, KVM_GET_REGS, r) < 0)
+        return -errno;
+    lm = guest_long_mode(s);
+    pick_args(r, lm, &nr, a);
+    ret = dispatch(v, s, lm, nr, a);
+    r->rax = lm ? (uint64_t)(int64_t)ret : (uint32_t)ret;
     /* RIP stays: KVM completes the OUT (skips it) on the next entry. */
     if (v->sync_regs) {
         v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
         return 0;
     }
     return ioctl(v->fd, KVM_SET_REGS, r) < 0 ? -errno : 0;
+}
+
+/* The host kernel's Xen support: KVM intercepts vmcall/vmmcall and exits
+ * with the call decoded; it writes the result to RAX and skips the
+ * instruction on the next entry.  Lets kernels whose hypercall sites the
+ * loader does not know run unpatched, on hosts that offer it. */
+int hcall_setup_kvm_xen(struct vm *vm)
+{
+    struct kvm_xen_hvm_config c = { .flags = KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL };
+    int caps = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XEN_HVM);
+
+    if (caps <= 0 || !(caps & KVM_XEN_HVM_CONFIG_INTERCEPT_HCALL))
+        return 0;
+    /* msr 0: the hypercall-page MSR stays ours (MSR filter), so one page
+     * layout serves every host. */
+    if (ioctl(vm->vm_fd, KVM_XEN_HVM_CONFIG, &c) < 0)
+        return -errno;
+    vm->kvm_xen = true;
+    return 0;
+}
+
+int hcall_handle_xen(struct vcpu *v)
+{
+    struct kvm_xen_exit *x = &v->run->xen;
+    struct kvm_sregs sregs;
+    const struct kvm_sregs *s;
+    bool lm = x->u.hcall.longmode;
+    uint64_t a[6];
+
+    if (x->type != KVM_EXIT_XEN_HCALL)
+        return -EINVAL;
+    if (exit_sregs(v, &sregs, &s))
+        return -errno;
+    for (int i = 0; i < 6; i++)
+        a[i] = lm ? x->u.hcall.params[i] : (uint32_t)x->u.hcall.params[i];
+    long ret = dispatch(v, s, lm, lm ? x->u.hcall.input : (uint32_t)x->u.hcall.input, a);
+    x->u.hcall.result = lm ? (uint64_t)(int64_t)ret : (uint32_t)ret;
+    return 0;
 }

@@ -51,6 +51,10 @@ int kvm_open_vm(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
         return -errno;
     }
+    if (hcall_setup_kvm_xen(vm)) {
+        snprintf(err, errlen, "KVM_XEN_HVM_CONFIG: %s", strerror(errno));
+        return -errno;
+    }
     return msr_filter_setup(vm) ? (snprintf(err, errlen,
         "KVM MSR filter unavailable (need KVM_CAP_X86_USER_SPACE_MSR): %s",
         strerror(errno)), -ENOTSUP) : 0;

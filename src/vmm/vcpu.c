@@ -145,6 +145,12 @@ static bool handle_exit(struct vcpu *v)
         return pio_dispatch(v, run->io.port, run->io.direction == KVM_EXIT_IO_IN,
                             (uint8_t *)run + run->io.data_offset,
                             run->io.size * run->io.count) == 0;
+    case KVM_EXIT_XEN:
+        if (hcall_handle_xen(v) == 0)
+            return true;
+        log_err("vcpu%u: unexpected Xen exit type %u", v->id, run->xen.type);
+        vm_request_stop(v->vm, XENO_EXIT_VMM_ERROR);
+        return false;
     case KVM_EXIT_MMIO:
         v->exits_mmio++;
         if (!run->mmio.is_write)

@@ -44,6 +44,7 @@ struct vm_config {
 struct vm {
     struct vm_config cfg;
     int kvm_fd, vm_fd;
+    bool kvm_xen;               /* KVM_CAP_XEN_HVM hypercall intercept on */
     int mem_fd;                 /* memfd: RAM, then the special pages */
     uint8_t *mem;               /* whole memfd mapping */
     uint64_t mem_size;
@@ -98,6 +99,8 @@ void vm_kick_all(struct vm *vm);
 
 /* hcall.c */
 int hcall_handle_io(struct vcpu *v);
+int hcall_handle_xen(struct vcpu *v);
+int hcall_setup_kvm_xen(struct vm *vm);
 int hcall_page_fill(struct vm *vm, uint64_t gpa);
 int msr_filter_setup(struct vm *vm);
 

@@ -13,6 +13,7 @@ expect_out boot 'Xen HVM callback vector for event delivery is enabled' "callbac
 expect_out boot 'Grant tables using version 1 layout' "grant table v1"
 expect_out boot 'Xen Platform PCI: |xenbus|hvc0|xen:grant_table' "xen drivers up"
 expect_out boot '^hypervisor-type: xen' "/sys/hypervisor/type"
+expect_out boot '^nproc: 1[[:space:]]*$' "guest sees 1 CPU"
 expect_out boot '^xs-name: boot' "own xenstore name via /dev/xen/xenbus"
 expect_out boot '^xs-tree: control' "own xenstore tree listed"
 expect_out boot '^wallclock-year: 20[2-9][0-9]' "sane wall clock"

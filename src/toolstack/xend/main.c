@@ -121,12 +121,18 @@ static void loop_once(struct xend *x)
 
 static int parse_args(int argc, char **argv, const char **conf, bool *verbose)
 {
+    static const struct option opts[] = {
+        { "config", 1, 0, 'f' }, { "verbose", 0, 0, 'v' }, { "help", 0, 0, 'h' },
+        { 0, 0, 0, 0 },
+    };
     int c;
-    while ((c = getopt(argc, argv, "f:vh")) != -1) {
+    while ((c = getopt_long(argc, argv, "f:vh", opts, NULL)) != -1) {
         if (c == 'f')
             *conf = optarg;
         else if (c == 'v')
             *verbose = true;
+        else if (c == 'h')
+            return 1;
         else
             return -1;
     }
@@ -176,9 +182,13 @@ int main(int argc, char **argv)
     const char *conf = DEFAULT_CONF;
     bool verbose = false;
     log_init("xend", LOG_INFO);
-    if (parse_args(argc, argv, &conf, &verbose) < 0) {
-        fprintf(stderr, "usage: xend [-f CONFIG] [-v]\n");
-        return 2;
+    int pa = parse_args(argc, argv, &conf, &verbose);
+    if (pa) {
+        fprintf(pa > 0 ? stdout : stderr,
+                "usage: xend [-f|--config CONFIG] [-v|--verbose]\n"
+                "The xeno control daemon: HTTP/JSON on 127.0.0.1:8000 (/xend/...) and a\n"
+                "unix socket for xm.  Settings: %s (see xend.conf).\n", DEFAULT_CONF);
+        return pa > 0 ? 0 : 2;
     }
     if (verbose)
         log_set_level(LOG_DEBUG);

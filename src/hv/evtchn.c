@@ -374,9 +374,7 @@ long hv_event_channel_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
     if (a[0] == EVTCHNOP_init_control || a[0] == EVTCHNOP_expand_array ||
         a[0] == EVTCHNOP_set_priority || a[0] == EVTCHNOP_reset)
         return -XEN_ENOSYS;
-    return hv_subop_dispatch(d, vs, evtchn_ops,
-                             sizeof(evtchn_ops) / sizeof(evtchn_ops[0]), a[0],
-                             a[1], "event_channel_op");
+    return HV_SUBOP(d, vs, evtchn_ops, a[0], a[1], "event_channel_op");
 }
 
 /* Xen injects the callback whenever evtchn_upcall_pending is set (it is

@@ -156,11 +156,10 @@ long hv_grant_table_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
                        const uint64_t a[6])
 {
     /* The ops we offer each take exactly one argument struct. */
-    if (a[0] < sizeof(gnttab_ops) / sizeof(gnttab_ops[0]) && gnttab_ops[a[0]].fn &&
+    if (a[0] < HV_ARRAY_SIZE(gnttab_ops) && gnttab_ops[a[0]].fn &&
         a[2] != 1)
         return -XEN_EINVAL;
-    return hv_subop_dispatch(d, vs, gnttab_ops, sizeof(gnttab_ops) / sizeof(gnttab_ops[0]),
-                             a[0], a[1], "grant_table_op");
+    return HV_SUBOP(d, vs, gnttab_ops, a[0], a[1], "grant_table_op");
 }
 
 int hv_gnttab_check(struct hv_domain *d, uint32_t ref, uint16_t domid,

@@ -61,6 +61,12 @@ void hv_vcpu_reassert_upcall(struct hv_domain *d, unsigned vcpu);
 /* Place a page at gpfn: adopt the RAM page in place, or map `own` there. */
 uint8_t *hv_overlay_page(struct hv_domain *d, uint64_t gpfn, uint8_t **own);
 
+#define HV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Dispatch cmd through a sub-op table. */
+#define HV_SUBOP(d, vs, table, cmd, arg, what) \
+    hv_subop_dispatch((d), (vs), (table), HV_ARRAY_SIZE(table), (cmd), (arg), (what))
+
 #define HV_PAGE_SHIFT 12
 #define HV_PAGE_SIZE 4096ull
 

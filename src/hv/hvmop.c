@@ -73,6 +73,5 @@ long hv_hvm_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
      * issue it on every process exit. */
     if (a[0] == HVMOP_pagetable_dying)
         return -XEN_ENOSYS;
-    return hv_subop_dispatch(d, vs, hvm_ops, sizeof(hvm_ops) / sizeof(hvm_ops[0]),
-                             a[0], a[1], "hvm_op");
+    return HV_SUBOP(d, vs, hvm_ops, a[0], a[1], "hvm_op");
 }

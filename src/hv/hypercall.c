@@ -20,7 +20,7 @@ static const struct {
     [__HYPERVISOR_hvm_op] = { hv_hvm_op, "hvm_op" },
 };
 
-#define NR_CALLS (sizeof(hypercalls) / sizeof(hypercalls[0]))
+#define NR_CALLS (HV_ARRAY_SIZE(hypercalls))
 
 static void log_unknown_once(struct hv_domain *d, uint64_t nr)
 {

@@ -130,7 +130,5 @@ long hv_memory_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
 {
     uint64_t cmd = a[0] & ((1u << MEMORY_OP_CMD_BITS) - 1);
 
-    return hv_subop_dispatch(d, vs, memory_ops,
-                             sizeof(memory_ops) / sizeof(memory_ops[0]), cmd,
-                             a[1], "memory_op");
+    return HV_SUBOP(d, vs, memory_ops, cmd, a[1], "memory_op");
 }

@@ -80,6 +80,5 @@ long hv_sched_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
 {
     if (a[0] == SCHEDOP_remote_shutdown)
         return -XEN_EPERM;
-    return hv_subop_dispatch(d, vs, sched_ops, sizeof(sched_ops) / sizeof(sched_ops[0]),
-                             a[0], a[1], "sched_op");
+    return HV_SUBOP(d, vs, sched_ops, a[0], a[1], "sched_op");
 }

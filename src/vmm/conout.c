@@ -9,11 +9,16 @@
 #include <unistd.h>
 
 #define HISTORY 16384
+/* A guest decides how much it prints; the host's disk is not its to fill.
+ * Past this the log file gets a note and nothing more (stdout and the
+ * console client still see everything). */
+#define LOG_CAP (64ull << 20)
 
 static pthread_mutex_t con_lock = PTHREAD_MUTEX_INITIALIZER;
 static char history[HISTORY];
 static size_t hist_head, hist_len;
 static int out_fd = -1, log_fd = -1, client_fd = -1;
+static uint64_t log_written;
 
 int conout_init(struct vm *vm)
 {
@@ -50,8 +55,16 @@ void conout_write(const char *buf, size_t len)
     }
     if (out_fd >= 0)
         write_all(out_fd, buf, len);
-    if (log_fd >= 0)
-        write_all(log_fd, buf, len);
+    if (log_fd >= 0 && log_written < LOG_CAP) {
+        size_t n = len < LOG_CAP - log_written ? len : (size_t)(LOG_CAP - log_written);
+        write_all(log_fd, buf, n);
+        log_written += n;
+        if (log_written >= LOG_CAP) {
+            static const char note[] = "\n[xeno-vmm: console log reached 64 MiB; "
+                                       "further output is not logged]\n";
+            write_all(log_fd, note, sizeof(note) - 1);
+        }
+    }
     if (client_fd >= 0)
         write_all(client_fd, buf, len);
     pthread_mutex_unlock(&con_lock);

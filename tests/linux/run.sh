@@ -34,4 +34,16 @@ echo "linux/$name: running $where"
 if [ "$where" = direct ]; then
     exec "$inner"
 fi
-exec "$root/tests/system/run-in-testhost.sh" --timeout 1500 "$inner"
+# 124 (timeout, or the test host's kernel reporting a soft lockup: nested
+# emulation on a loaded host) and 125 (the test host did not boot) say
+# nothing about xeno: run once more, and say so.  Assertion failures (1)
+# are never retried.
+for attempt in 1 2; do
+    "$root/tests/system/run-in-testhost.sh" --timeout 1500 "$inner"
+    rc=$?
+    case $rc in
+    124|125) [ $attempt = 1 ] && echo "linux/$name: test host failed (exit $rc): retrying once" ;;
+    *) exit $rc ;;
+    esac
+done
+exit $rc

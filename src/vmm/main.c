@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -382,6 +383,9 @@ int main(int argc, char **argv)
     static struct vm vm;
 
     log_init("xeno-vmm", LOG_INFO);
+    /* A console or control client that vanishes must cost a failed write
+     * (EPIPE), not the domain: xend starts us with SIGPIPE at default. */
+    signal(SIGPIPE, SIG_IGN);
     if (parse_args(argc, argv, &vm.cfg))
         return XENO_EXIT_USAGE;
     if (vm.cfg.vcpus > 1 && vm.cfg.memory_mib < 8) {

@@ -29,24 +29,42 @@ struct source {
 };
 
 static int ep = -1;
+static struct source *con_client; /* the attached `xm console`, if any */
 
 #define UPCALL_WATCHDOG_MS 20
 
-static int watch(int kind, int fd)
+static struct source *watch_source(int kind, int fd)
 {
     struct source *s = calloc(1, sizeof(*s));
     struct epoll_event ev = { .events = EPOLLIN };
 
     if (!s)
-        return -ENOMEM;
+        return NULL;
     s->kind = kind;
     s->fd = fd;
     ev.data.ptr = s;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
         free(s);
-        return -errno;
+        return NULL;
     }
-    return 0;
+    return s;
+}
+
+static int watch(int kind, int fd)
+{
+    return watch_source(kind, fd) ? 0 : -errno;
+}
+
+/* Detach the console client: out of epoll first, then closed (by conout,
+ * which owns the fd) so its number cannot be reused under a live source. */
+static void drop_console_client(void)
+{
+    if (!con_client)
+        return;
+    epoll_ctl(ep, EPOLL_CTL_DEL, con_client->fd, NULL);
+    free(con_client);
+    con_client = NULL;
+    conout_set_client(-1);
 }
 
 static void unwatch(struct source *s)
@@ -142,23 +160,21 @@ static void dispatch(struct vm *vm, struct source *s)
     case SRC_STDIN:
     case SRC_CON_CLIENT:
         n = read(s->fd, buf, sizeof(buf));
-        if (n > 0) {
+        if (n > 0)
             vm_console_input(vm, buf, (size_t)n);
-        } else {
-            if (s->kind == SRC_CON_CLIENT && conout_client() == s->fd) {
-                epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
-                conout_set_client(-1); /* closes it */
-                free(s);
-            } else {
-                unwatch(s);
-            }
-        }
+        else if (s == con_client)
+            drop_console_client();
+        else
+            unwatch(s);
         break;
     case SRC_CON_LISTEN:
         fd = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
-            conout_set_client(fd); /* replaces (and closes) an earlier one */
-            watch(SRC_CON_CLIENT, fd);
+            drop_console_client(); /* a second client replaces the first */
+            conout_set_client(fd);
+            con_client = watch_source(SRC_CON_CLIENT, fd);
+            if (!con_client)
+                conout_set_client(-1);
         }
         break;
     case SRC_CTL_LISTEN:

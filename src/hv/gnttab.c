@@ -27,44 +27,35 @@ int hv_gnttab_grow(struct hv_domain *d, unsigned nr_frames)
 }
 
 /* XENMAPSPACE_grant_table: the frame appears at gpfn.  Inside RAM the
- * guest's page becomes the frame; outside RAM our page is mapped there. */
+ * guest's page becomes the frame; outside RAM the page we own for it is
+ * mapped there.  Either way the entries move along. */
 int hv_gnttab_map_frame(struct hv_domain *d, uint64_t idx, uint64_t gpfn)
 {
-    uint8_t *own = NULL, *page;
+    uint64_t gpa = gpfn << HV_PAGE_SHIFT;
+    uint8_t *page;
     int rc;
 
     if (idx & XENMAPIDX_grant_table_status)
         return -XEN_EINVAL; /* v2 status frames: v1 only */
-    if (idx >= d->gnttab_max_frames)
+    if (idx >= d->gnttab_max_frames || gpfn >> (64 - HV_PAGE_SHIFT))
         return -XEN_EINVAL;
     rc = hv_gnttab_grow(d, (unsigned)idx + 1);
     if (rc)
         return rc;
-    if (d->gnttab_gpa[idx] == gpfn << HV_PAGE_SHIFT)
+    if (d->gnttab_gpa[idx] == gpa)
         return 0;
-    if (!hv_gpa_is_ram(d, gpfn << HV_PAGE_SHIFT, HV_PAGE_SIZE) && d->gnttab_own[idx] &&
-        d->ops->map_frame) {
-        /* Our own page can be mapped where the guest asks. */
-        uint64_t gpa = gpfn << HV_PAGE_SHIFT;
-        if (gpfn >> (64 - HV_PAGE_SHIFT) ||
-            d->ops->map_frame(d->opaque, gpa, d->gnttab_own[idx], HV_PAGE_SIZE) ||
-            hv_add_region(d, gpa, HV_PAGE_SIZE, d->gnttab_own[idx], false))
+    if (hv_gpa_is_ram(d, gpa, HV_PAGE_SIZE)) {
+        page = hv_gpa_ptr(d, gpa, HV_PAGE_SIZE);
+    } else {
+        page = d->gnttab_own[idx]; /* hv_gnttab_grow gave every frame one */
+        if (!d->ops->map_frame ||
+            d->ops->map_frame(d->opaque, gpa, page, HV_PAGE_SIZE) ||
+            hv_add_region(d, gpa, HV_PAGE_SIZE, page, false))
             return -XEN_EINVAL;
-        if (d->gnttab_frame[idx] != d->gnttab_own[idx])
-            memcpy(d->gnttab_own[idx], d->gnttab_frame[idx], HV_PAGE_SIZE);
-        d->gnttab_gpa[idx] = gpa;
-        __atomic_store_n(&d->gnttab_frame[idx], d->gnttab_own[idx], __ATOMIC_RELEASE);
-        return 0;
     }
-    page = hv_overlay_page(d, gpfn, &own);
-    if (!page)
-        return -XEN_EINVAL;
-    memcpy(page, d->gnttab_frame[idx], HV_PAGE_SIZE);
-    if (own) {
-        free(d->gnttab_own[idx]);
-        d->gnttab_own[idx] = own;
-    }
-    d->gnttab_gpa[idx] = gpfn << HV_PAGE_SHIFT;
+    if (page != d->gnttab_frame[idx])
+        memcpy(page, d->gnttab_frame[idx], HV_PAGE_SIZE);
+    d->gnttab_gpa[idx] = gpa;
     __atomic_store_n(&d->gnttab_frame[idx], page, __ATOMIC_RELEASE);
     return 0;
 }

@@ -79,7 +79,6 @@ struct hv_evtchn {
 };
 
 struct hv_vcpu {
-    bool info_registered;
     uint64_t info_gpa;        /* where vcpu_info lives, if registered */
     uint8_t *info;            /* host pointer to the 64-byte vcpu_info */
     uint8_t upcall_vector;    /* 0 = none */

@@ -21,7 +21,7 @@ static long register_vcpu_info(struct hv_domain *d, const struct hv_vcpu_state *
         return -XEN_EINVAL;
     gpa = (r.mfn << HV_PAGE_SHIFT) + r.offset;
     pthread_mutex_lock(&d->lock);
-    if (v->info_registered) {
+    if (v->info) { /* registered once, as in Xen */
         pthread_mutex_unlock(&d->lock);
         return -XEN_EINVAL;
     }
@@ -37,7 +37,6 @@ static long register_vcpu_info(struct hv_domain *d, const struct hv_vcpu_state *
     else
         memset(p, 0, sizeof(struct vcpu_info));
     v->info_gpa = gpa;
-    v->info_registered = true;
     __atomic_store_n(&v->info, p, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&d->lock);
     hv_vcpu_mark_all_pending(d, vcpu);

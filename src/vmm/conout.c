@@ -83,8 +83,3 @@ void conout_set_client(int fd)
     }
     pthread_mutex_unlock(&con_lock);
 }
-
-int conout_client(void)
-{
-    return __atomic_load_n(&client_fd, __ATOMIC_RELAXED);
-}

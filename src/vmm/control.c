@@ -83,8 +83,6 @@ void control_handle(struct vm *vm, const char *line, char *reply, size_t len)
     json_object *req = json_tokener_parse(line), *cmd;
     const char *name;
 
-    if (!start_time)
-        start_time = time(NULL);
     if (!req || !json_object_object_get_ex(req, "cmd", &cmd) ||
         !(name = json_object_get_string(cmd))) {
         snprintf(reply, len, "{\"ok\":false,\"error\":\"malformed request\"}\n");
@@ -101,5 +99,7 @@ void control_handle(struct vm *vm, const char *line, char *reply, size_t len)
     json_object_put(req);
 }
 
-void control_mark_start(void);
-void control_mark_start(void) { start_time = time(NULL); }
+void control_mark_start(void)
+{
+    start_time = time(NULL);
+}

@@ -90,33 +90,42 @@ static void adjust(struct kvm_cpuid2 *c, unsigned vcpu, uint32_t tsc_khz,
         put(c, 0x15, 0, 1000000, tsc_khz, 1000000000, 0);
 }
 
+/* What KVM supports, asked once per VM: it is the same for every vCPU. */
+static const struct kvm_cpuid2 *supported(struct vm *vm)
+{
+    struct kvm_cpuid2 *c;
+
+    if (vm->host_cpuid)
+        return vm->host_cpuid;
+    c = calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
+    if (!c)
+        return NULL;
+    c->nent = MAX_ENTRIES;
+    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+        free(c);
+        return NULL;
+    }
+    vm->host_cpuid = c;
+    return c;
+}
+
 bool cpuid_host_is_intel(struct vm *vm)
 {
-    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
-    bool intel = false;
-
-    if (c) {
-        c->nent = MAX_ENTRIES;
-        if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
-            intel = is_intel(c);
-    }
-    free(c);
-    return intel;
+    const struct kvm_cpuid2 *host = supported(vm);
+    return host && is_intel(host);
 }
 
 int cpuid_setup(struct vm *vm, struct vcpu *v)
 {
-    struct kvm_cpuid2 *host = calloc(1, sizeof(*host) + MAX_ENTRIES * sizeof(host->entries[0]));
+    const struct kvm_cpuid2 *host = supported(vm);
     struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
-    int rc = -ENOMEM;
+    int rc;
     long khz;
 
-    if (!host || !c)
-        goto out;
-    host->nent = MAX_ENTRIES;
-    rc = -errno;
-    if (ioctl(vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, host) < 0)
-        goto out;
+    if (!host || !c) {
+        free(c);
+        return host ? -ENOMEM : -EIO;
+    }
     for (unsigned i = 0; i < host->nent; i++) {
         uint32_t fn = host->entries[i].function;
         if (fn >= 0x40000000 && fn <= 0x4fffffff)
@@ -130,8 +139,6 @@ int cpuid_setup(struct vm *vm, struct vcpu *v)
            ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
     add_xen_leaves(c, v->id, (uint32_t)khz, vm->cfg.domid);
     rc = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
-out:
-    free(host);
     free(c);
     return rc;
 }

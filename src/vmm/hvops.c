@@ -67,24 +67,16 @@ static void op_yield(void *o, unsigned vcpu)
 static void op_poll_wait(void *o, unsigned vcpu, uint64_t timeout_ns)
 {
     struct vm *vm = o;
-    struct timespec ts;
-    uint64_t deadline;
-
-    (void)vcpu;
     /* Xen's timeout is absolute system time; ours counts from VM start.
-     * Cap the wait so a lost wake-up costs at most 10 ms. */
-    deadline = vm_now_ns() + 10000000ull;
+     * Cap the wait so a lost wake-up costs at most 10 ms.  The condition
+     * variable runs on CLOCK_MONOTONIC, the clock of vm_now_ns(). */
+    uint64_t deadline = vm_now_ns() + 10000000ull;
     if (timeout_ns && timeout_ns + vm->start_ns < deadline)
         deadline = timeout_ns + vm->start_ns;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = vm_now_ns();
-    uint64_t wait = deadline > now ? deadline - now : 0;
-    ts.tv_sec += (time_t)(wait / 1000000000ull);
-    ts.tv_nsec += (long)(wait % 1000000000ull);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
+                           .tv_nsec = (long)(deadline % 1000000000ull) };
+
+    (void)vcpu;
     pthread_mutex_lock(&vm->state_lock);
     uint64_t gen = vm->poll_gen;
     while (gen == vm->poll_gen && !vm->stopping)

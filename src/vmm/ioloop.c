@@ -142,12 +142,12 @@ static void dispatch(struct vm *vm, struct source *s)
 
     switch (s->kind) {
     case SRC_WAKE:
-    case SRC_STORE:
-        if (s->kind == SRC_STORE)
-            on_store_notify(vm, s->fd);
-        else if (read(s->fd, buf, 8) < 0) {
-            /* nothing */
+        if (read(s->fd, buf, 8) < 0) {
+            /* only a wake-up: the loop re-checks the stop flag */
         }
+        break;
+    case SRC_STORE:
+        on_store_notify(vm, s->fd);
         break;
     case SRC_SIGNAL: {
         struct signalfd_siginfo si;

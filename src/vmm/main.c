@@ -21,13 +21,13 @@
 
 #include "common/log.h"
 #include "loader/loader.h"
+#include "vmm/control.h"
 #include "xeno/exit.h"
 
 #define MAX_MEMORY_MIB (1024ull * 1024)   /* 1 TiB */
 #define MAX_IMAGE (1ull << 30)
 #define DEFAULT_MEMORY_MIB 256
 
-void control_mark_start(void);
 
 static void usage(FILE *f)
 {

@@ -38,12 +38,11 @@ int vcpu_create(struct vm *vm, unsigned id)
     return cpuid_setup(vm, v);
 }
 
-static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code)
+static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
 {
     *s = (struct kvm_segment){ .base = 0, .limit = 0xffffffff, .selector = sel,
                                .type = type, .present = 1, .dpl = 0, .db = 1,
                                .s = 1, .l = 0, .g = 1 };
-    (void)code;
 }
 
 /* PVH entry: 32-bit protected mode, paging off, flat segments, TR a 32-bit
@@ -55,8 +54,8 @@ int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t start_info)
 
     if (ioctl(v->fd, KVM_GET_SREGS, &sr) < 0)
         return -errno;
-    seg(&sr.cs, 0x10, 0xb, true);
-    seg(&sr.ds, 0x18, 0x3, false);
+    seg(&sr.cs, 0x10, 0xb);
+    seg(&sr.ds, 0x18, 0x3);
     sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
     sr.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x20,
                                   .type = 0xb, .present = 1, .s = 0 };

@@ -44,6 +44,7 @@ struct vm_config {
 struct vm {
     struct vm_config cfg;
     int kvm_fd, vm_fd;
+    struct kvm_cpuid2 *host_cpuid; /* KVM_GET_SUPPORTED_CPUID, asked once */
     bool kvm_xen;               /* KVM_CAP_XEN_HVM hypercall intercept on */
     int mem_fd;                 /* memfd: RAM, then the special pages */
     uint8_t *mem;               /* whole memfd mapping */
@@ -114,7 +115,6 @@ void pio_count_report(void);
 int conout_init(struct vm *vm);
 void conout_write(const char *buf, size_t len);
 void conout_set_client(int fd);
-int conout_client(void);
 
 /* uart.c */
 void uart_io(struct vm *vm, uint16_t off, bool in, uint8_t *data);

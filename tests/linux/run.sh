@@ -39,7 +39,7 @@ fi
 # nothing about xeno: run once more, and say so.  Assertion failures (1)
 # are never retried.
 for attempt in 1 2; do
-    "$root/tests/system/run-in-testhost.sh" --timeout 1500 "$inner"
+    "$root/tests/system/run-in-testhost.sh" --timeout 600 "$inner"
     rc=$?
     case $rc in
     124|125) [ $attempt = 1 ] && echo "linux/$name: test host failed (exit $rc): retrying once" ;;

@@ -189,18 +189,6 @@ static void release(struct tc *g, struct tc *d0)
     CHECK_EQ(tc_read(g, 0, "data/x"), -1); /* the ring is no longer served */
 }
 
-/* Raw bytes into the request ring, with no kick. */
-static void ring_put(struct tc *g, const void *p, size_t n)
-{
-    struct xenstore_domain_interface *in = g->intf;
-    XENSTORE_RING_IDX prod = in->req_prod;
-
-    for (size_t i = 0; i < n; i++)
-        in->req[MASK_XENSTORE_IDX(prod + i)] = ((const char *)p)[i];
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    in->req_prod = prod + (XENSTORE_RING_IDX)n;
-}
-
 /* Linux's xb_write() notifies only when the daemon had consumed all it
  * wrote before ("prod <= req_cons"): header with a kick, then the body
  * without one.  The reply must still come (found booting Linux on 2 vCPUs). */
@@ -211,10 +199,10 @@ static void linux_notify_rule(struct tc *g)
     struct xsd_sockmsg r;
     char body[64];
 
-    ring_put(g, &h, sizeof(h));
+    tc_ring_put(g, (const char *)&h, sizeof(h));
     tc_kick(g);
     usleep(50000); /* the daemon has looked at the lone header by now */
-    ring_put(g, path, sizeof(path)); /* no kick, as Linux does here */
+    tc_ring_put(g, path, sizeof(path)); /* no kick, as Linux does here */
     CHECK_EQ(tc_ring_recv(g, (char *)&r, sizeof(r), 2000), 0);
     CHECK_EQ(r.type, XS_READ);
     CHECK_EQ(r.req_id, 77);

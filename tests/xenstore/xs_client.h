@@ -121,6 +121,18 @@ static inline void tc_kick(struct tc *c)
         perror("kick");
 }
 
+/* Guest side: copy k bytes (k <= free space) into the request ring and
+ * publish them, without a kick. */
+static inline void tc_ring_put(struct tc *c, const char *p, size_t k)
+{
+    struct xenstore_domain_interface *in = c->intf;
+    XENSTORE_RING_IDX prod = in->req_prod;
+    for (size_t i = 0; i < k; i++)
+        in->req[MASK_XENSTORE_IDX(prod + i)] = p[i];
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    in->req_prod = prod + (XENSTORE_RING_IDX)k;
+}
+
 /* Guest side: push bytes into the request ring, waiting for space. */
 static inline int tc_ring_send(struct tc *c, const char *p, size_t n)
 {
@@ -139,10 +151,7 @@ static inline int tc_ring_send(struct tc *c, const char *p, size_t n)
             if (read(c->notify, &v, sizeof(v)) < 0) { /* nothing */ }
             continue;
         }
-        for (size_t i = 0; i < k; i++)
-            in->req[MASK_XENSTORE_IDX(prod + i)] = p[i];
-        __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        in->req_prod = prod + (XENSTORE_RING_IDX)k;
+        tc_ring_put(c, p, k);
         tc_kick(c);
         p += k;
         n -= k;

@@ -17,8 +17,6 @@ const char guest_name[] = GUEST_NAME;
 #define WAIT_CYCLES 10000000000UL
 #define QUIET_CYCLES 500000000UL
 
-extern const char ap_tramp_start[], ap_tramp_end[];
-
 static SHARED_INFO_PAGE(si_page);
 #define si si_page.s
 static uint32_t bsp_apic_id;
@@ -61,13 +59,6 @@ static void upcall(struct trap_frame *f)
 	lapic_write(LAPIC_EOI, 0);
 }
 
-static void delay(uint64_t cycles)
-{
-	uint64_t start = rdtsc();
-
-	while (rdtsc() - start < cycles)
-		cpu_relax();
-}
 
 static void check_status(const char *name, evtchn_port_t port, uint32_t want,
                          uint32_t want_vcpu)
@@ -158,27 +149,6 @@ void ap_main(void)
 		__asm__ volatile("sti; hlt" ::: "memory");
 }
 
-static int start_ap(uint32_t apic_id)
-{
-	size_t len = (size_t)(ap_tramp_end - ap_tramp_start);
-
-	if (!is_ram(GUEST_TRAMP_BASE, 4096)) {
-		fail("ap_trampoline_ram", "0x%x is not RAM in the memory map", GUEST_TRAMP_BASE);
-		return -1;
-	}
-	memcpy((void *)(uintptr_t)GUEST_TRAMP_BASE, ap_tramp_start, len);
-	mb();
-	lapic_write(LAPIC_ICR_HI, apic_id << 24);
-	lapic_write(LAPIC_ICR_LO, 0x00004500);             /* INIT, assert */
-	delay(10000000);
-	for (int i = 0; i < 2; i++) {
-		lapic_write(LAPIC_ICR_HI, apic_id << 24);
-		lapic_write(LAPIC_ICR_LO, 0x00004600 | (GUEST_TRAMP_BASE >> 12)); /* SIPI */
-		delay(1000000);
-	}
-	return wait_for(&ap_alive, WAIT_CYCLES) ? 0 : -1;
-}
-
 static void check_smp(unsigned long want)
 {
 	struct cpu_entry cpus[8];
@@ -203,7 +173,7 @@ static void check_smp(unsigned long want)
 	check(rc == 0 && q > 0 && q < MAX_PORTS, "bind_ipi_vcpu1", "rc %ld port %u", rc, q);
 	check_status("status_ipi_vcpu1", q, EVTCHNSTAT_ipi, cpus[1].uid);
 
-	if (start_ap(cpus[1].apic_id) < 0) {
+	if (ap_start(cpus[1].apic_id, &ap_alive, WAIT_CYCLES) < 0) {
 		fail("ap_started", "the AP (apic %u) never reached ap_main", cpus[1].apic_id);
 		return;
 	}

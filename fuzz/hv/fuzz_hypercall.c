@@ -2,7 +2,8 @@
  * Input = a 64-byte header (paging mode, vCPU, hypercall number, six
  * arguments) followed by the bytes of guest memory (which also hold the
  * guest's page tables, argument structs and grant tables).  A second call
- * runs on the state the first one left, so sequences are explored too. */
+ * runs on the state the first one left, so sequences are explored too
+ * (a decrease then a populate, say). */
 #include "hv/hv.h"
 
 #include <stdlib.h>
@@ -19,10 +20,12 @@ static void f_shutdown(void *o, unsigned r) { (void)o; (void)r; }
 static void f_console(void *o, const char *b, size_t n) { (void)o; (void)b; (void)n; }
 static void f_backend(void *o, unsigned p) { (void)o; (void)p; }
 static void f_poll(void *o, unsigned v, uint64_t t) { (void)o; (void)v; (void)t; }
+static void f_discard(void *o, uint8_t *h, uint64_t len) { (void)o; memset(h, 0, len); }
 
 static const struct hv_ops ops = {
     .upcall = f_upcall, .map_frame = f_map, .shutdown = f_shutdown,
     .console_write = f_console, .backend_notify = f_backend, .poll_wait = f_poll,
+    .discard = f_discard,
 };
 
 struct hdr {
@@ -64,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     hv_add_region(d, 0, RAM, ram, true);
+    hv_balloon_init(d, ram, RAM / 4096, RAM / 4096 - 8); /* the reservation calls */
     one_call(d, &h[0]);
     one_call(d, &h[1]);
     hv_domain_destroy(d);

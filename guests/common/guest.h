@@ -159,6 +159,11 @@ int wait_for(volatile int *flag, unsigned long cycles);
 uint32_t lapic_read(uint32_t reg);
 void lapic_write(uint32_t reg, uint32_t v);
 void lapic_enable(void);
+/* Spins for the given TSC cycles. */
+void delay(uint64_t cycles);
+/* INIT-SIPI-SIPI to apic_id through the trampoline at GUEST_TRAMP_BASE
+ * (the AP runs ap_main()); waits until it sets *alive.  0 or -1. */
+int ap_start(uint32_t apic_id, volatile int *alive, unsigned long cycles);
 static inline void irq_enable(void) { __asm__ volatile("sti" ::: "memory"); }
 static inline void irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }
 

@@ -74,6 +74,37 @@ int wait_for(volatile int *flag, unsigned long cycles)
 	return wait_ge(flag, 1, cycles);
 }
 
+void delay(uint64_t cycles)
+{
+	uint64_t start = rdtsc();
+
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}
+
+extern const char ap_tramp_start[], ap_tramp_end[];
+
+int ap_start(uint32_t apic_id, volatile int *alive, unsigned long cycles)
+{
+	size_t len = (size_t)(ap_tramp_end - ap_tramp_start);
+
+	if (!is_ram(GUEST_TRAMP_BASE, 4096)) {
+		fail("ap_trampoline_ram", "0x%x is not RAM in the memory map", GUEST_TRAMP_BASE);
+		return -1;
+	}
+	memcpy((void *)(uintptr_t)GUEST_TRAMP_BASE, ap_tramp_start, len);
+	mb();
+	lapic_write(LAPIC_ICR_HI, apic_id << 24);
+	lapic_write(LAPIC_ICR_LO, 0x00004500);             /* INIT, assert */
+	delay(10000000);
+	for (int i = 0; i < 2; i++) {
+		lapic_write(LAPIC_ICR_HI, apic_id << 24);
+		lapic_write(LAPIC_ICR_LO, 0x00004600 | (GUEST_TRAMP_BASE >> 12)); /* SIPI */
+		delay(1000000);
+	}
+	return wait_for(alive, cycles) ? 0 : -1;
+}
+
 uint32_t lapic_read(uint32_t reg)
 {
 	return mmio_read32(XENO_LAPIC_BASE + reg);

@@ -7,7 +7,9 @@
 #   xeno.run=CMD        run CMD (sh -c; quote it: xeno.run="xs ls /") and
 #                       print XENO-GUEST-EXIT=<status>, then power off
 #   xeno.after=shell    after xeno.run, start the shell instead
-# Modules in the image are loaded first.  Without xeno.run a shell runs on the console; leaving it powers off.
+# Modules in the image are loaded first, then an image's /init-run runs
+# (if it has one: initramfs.sh --add SCRIPT=/init-run; its status is
+# printed, a failure does not stop the boot).  Without xeno.run a shell runs on the console; leaving it powers off.
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/root TERM=${TERM:-vt100}
 # An orderly shutdown (xenstore control/shutdown) makes the kernel run
@@ -47,6 +49,11 @@ EOF
 for m in $(cat /modules/order 2>/dev/null); do
     insmod "/modules/$m" || echo "guest-init: insmod $m failed"
 done
+
+if [ -x /init-run ]; then
+    /init-run
+    echo "guest-init: /init-run exited $?"
+fi
 
 poweroff_now() {
     sync

@@ -6,7 +6,7 @@
 #
 # Contents: static busybox, /init (scripts/mkguest/init.sh: prints
 # XENO-GUEST-INIT, loads the modules, runs xeno.run=CMD or a shell on the
-# console), /bin/xs (scripts/mkguest/xs.c, a static xenstore client over
+# console; an --add'ed /init-run runs before either), /bin/xs (scripts/mkguest/xs.c, a static xenstore client over
 # /dev/xen/xenbus), the named modules with their dependencies from the
 # Debian kernel's /lib/modules (the same version as the kernel to boot:
 # --kernel, $XENO_KERNEL or the newest /boot/vmlinuz-*-amd64), and any

@@ -34,7 +34,7 @@ arg() { # value of xeno.NAME= on the kernel command line
 while read -r m; do
     insmod "/modules/$m" 2>/tmp/insmod.err || {
         # ccp has nothing to drive here; tolerate failures of helpers.
-        case $m in kvm-amd.ko|9p.ko|9pnet_virtio.ko|virtio_pci.ko|overlay.ko)
+        case $m in kvm-amd.ko|virtio_console.ko|9p.ko|9pnet_virtio.ko|virtio_pci.ko|overlay.ko)
             say "insmod $m failed: $(cat /tmp/insmod.err)" ;;
         esac
     }
@@ -86,6 +86,15 @@ while [ $i -lt "${XENO_TH_NRW:-0}" ]; do
     i=$((i + 1))
 done
 
+
+# The heartbeat: the uptime every 2 s on the virtio port "xeno.heartbeat"
+# (run.sh's SCRATCH/heartbeat).  When it stops, the test host has wedged
+# (both vCPUs stuck, or its kernel dead without a word): run.sh gives up.
+for n in /newroot/sys/class/virtio-ports/*/name; do
+    [ "$(cat "$n" 2>/dev/null)" = xeno.heartbeat ] || continue
+    hb=/newroot/dev/$(basename "$(dirname "$n")")
+    ( while :; do read -r up _ </newroot/proc/uptime; echo "$up"; sleep 2; done ) >"$hb" 2>/dev/null &
+done
 
 read -r up _ </newroot/proc/uptime
 echo "XENO-TESTHOST-READY uptime=${up}s"

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Helpers shared by scripts/testhost/ and scripts/mkguest/: which Debian
-# kernel to boot, its modules with their dependencies, where to cache
-# generated artefacts.  Source it; it defines functions only.
+# Helpers shared by scripts/testhost/, scripts/mkguest/, the demo and the
+# Linux scenarios: which Debian kernel to boot, its modules with their
+# dependencies, where to cache generated artefacts, a private xend's
+# config.  Source it; it defines functions only.
 
 # Cache for generated initramfs images and compiled probes.
 xeno_cache_dir() {
@@ -152,4 +153,51 @@ xeno_testhost_missing() {
     file -L "${XENO_BUSYBOX:-/bin/busybox}" 2>/dev/null | grep -q 'statically linked' || miss="$miss busybox-static"
     command -v cpio >/dev/null || miss="$miss cpio"
     echo "${miss# }"
+}
+
+# The first line of a test host's kernel log (its ttyS1, kernel messages
+# only) saying that kernel died; fails if there is none.  Soft lockups are
+# not deaths (run.sh bounds them by their length).
+xeno_kernel_death() { # kernel.log
+    grep -a -m1 -E 'BUG: |Oops|Kernel panic|stack guard page|corrupted stack end|general protection fault|kernel BUG at|double fault' "$1" |
+        grep -a -v -E 'soft lockup|workqueue lockup' | sed 's/\r$//' | grep .
+}
+
+# One line per test-host run, appended to $XENO_CACHE_DIR/testhost-runs.log
+# (a single write: lines of concurrent runs do not mix):
+#   2026-12-02T03:40:00Z scenario=inner-boot.sh attempt=1 exit=0 reason=scenario duration=84.2 load=3.1 dir=/work/wt/x
+# reason: scenario (it ran and exited), timeout, soft-lockup, wedged, kernel-died, boot-timeout,
+# boot-failure, interrupted, shell.  scripts/testhost/runs-summary.sh sums it up.
+xeno_runlog_append() { # exit reason start-epoch scenario attempt
+    local cache line
+    cache=$(xeno_cache_dir) || return 0
+    line=$(awk -v rc="$1" -v why="$2" -v t0="$3" -v sc="$4" -v at="$5" -v dir="$PWD" \
+        -v now="$(date +%s.%N)" -v ts="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v load="$(cut -d' ' -f1 /proc/loadavg)" \
+        'BEGIN { gsub(/[ \t]/, "_", sc); gsub(/[ \t]/, "_", dir)
+                 printf "%s scenario=%s attempt=%s exit=%s reason=%s duration=%.1f load=%s dir=%s\n",
+                        ts, sc, at, rc, why, now - t0, load, dir }')
+    printf '%s\n' "$line" >>"$cache/testhost-runs.log"
+}
+
+# xeno_xend_conf DIR BUILD XENSTORED_RUNDIR CREATE_TIMEOUT SHUTDOWN_TIMEOUT:
+# prints the xend.conf of a private xend whose socket, state, run dirs and
+# logs all live under DIR (in the test host a local tmpfs: unix sockets
+# cannot live on the 9p share), running BUILD's xeno-vmm against the
+# xenstored whose rundir is XENSTORED_RUNDIR.
+xeno_xend_conf() {
+    cat <<EOC
+xend-unix-path = $1/xend.sock
+xend-port = 8000
+state-dir = $1/state
+run-dir = $1/run
+vmm-log-dir = $1/log
+logfile = $1/xend.log
+vmm-path = $2/src/vmm/xeno-vmm
+vmm-monitor-path = $2/src/toolstack/xeno-vmm-monitor
+auto-dir = $1/auto
+xenstored-path = $3/socket
+xenstored-dir = $3
+create-timeout = $4
+shutdown-timeout = $5
+EOC
 }

@@ -29,4 +29,26 @@ int console_backend_drain(struct console_backend *c);
 int console_backend_input(struct console_backend *c, const char *buf,
                           size_t len);
 
+/* What the guest printed last: a ring of the most recent bytes, replayed
+ * to a console client when it connects and quoted by crash reports. */
+#define CONSOLE_HISTORY 16384
+
+struct console_history {
+    char buf[CONSOLE_HISTORY];
+    size_t head, len;
+};
+
+void console_history_add(struct console_history *h, const char *buf, size_t len);
+/* The stored bytes, oldest first, as at most two spans. */
+void console_history_spans(const struct console_history *h, const char **a,
+                           size_t *alen, const char **b, size_t *blen);
+/* Calls fn for each of the last n lines, oldest first: split at '\n', '\r'
+ * dropped, other control and non-ASCII bytes shown as '.', each cut at
+ * CONSOLE_LINE_MAX.  An unfinished last line counts.  Returns the number
+ * of lines passed. */
+#define CONSOLE_LINE_MAX 240
+unsigned console_history_lines(const struct console_history *h, unsigned n,
+                               void (*fn)(void *opaque, const char *line),
+                               void *opaque);
+
 #endif

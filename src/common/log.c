@@ -35,6 +35,16 @@ int log_open_file(const char *path)
 void log_set_level(enum log_level level) { log_level = level; }
 enum log_level log_get_level(void) { return log_level; }
 
+void log_write_raw(const char *line, size_t len)
+{
+    if (write(STDERR_FILENO, line, len) < 0) {
+        /* nothing sensible to do */
+    }
+    if (log_fd >= 0 && write(log_fd, line, len) < 0) {
+        /* nor here */
+    }
+}
+
 void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
     char line[1024];

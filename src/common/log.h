@@ -4,6 +4,7 @@
 #define XENO_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -13,6 +14,8 @@ void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 void log_msg(enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* A finished line to stderr and the log file: async-signal-safe. */
+void log_write_raw(const char *line, size_t len);
 void log_vmsg(enum log_level level, const char *fmt, va_list ap);
 
 #define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)

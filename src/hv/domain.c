@@ -32,6 +32,7 @@ void hv_domain_destroy(struct hv_domain *d)
     for (unsigned i = 0; i < HV_GNTTAB_MAX_FRAMES; i++)
         free(d->gnttab_own[i]);
     free(d->shared_info_own);
+    hv_balloon_destroy(d);
     pthread_mutex_destroy(&d->lock);
 }
 
@@ -77,17 +78,24 @@ uint8_t *hv_overlay_page(struct hv_domain *d, uint64_t gpfn, uint8_t **own)
 
     if (gpfn >> (64 - HV_PAGE_SHIFT))
         return NULL;
-    if (hv_gpa_is_ram(d, gpa, HV_PAGE_SIZE))
-        return hv_gpa_ptr(d, gpa, HV_PAGE_SIZE);
+    if (hv_gpa_is_ram(d, gpa, HV_PAGE_SIZE)) {
+        page = hv_gpa_ptr(d, gpa, HV_PAGE_SIZE);
+        hv_page_pin(d, page, true); /* never given back to the host */
+        return page;
+    }
     if (!d->ops->map_frame)
         return NULL;
-    page = aligned_alloc(HV_PAGE_SIZE, HV_PAGE_SIZE);
+    /* A page we already own is mapped again: the old gpa keeps showing
+     * it, so it is never freed while the guest can reach it. */
+    page = *own ? *own : aligned_alloc(HV_PAGE_SIZE, HV_PAGE_SIZE);
     if (!page)
         return NULL;
-    memset(page, 0, HV_PAGE_SIZE);
+    if (!*own)
+        memset(page, 0, HV_PAGE_SIZE);
     if (d->ops->map_frame(d->opaque, gpa, page, HV_PAGE_SIZE) ||
         hv_add_region(d, gpa, HV_PAGE_SIZE, page, false)) {
-        free(page);
+        if (!*own)
+            free(page);
         return NULL;
     }
     *own = page;

@@ -46,6 +46,12 @@ void *hv_gpa_ptr(struct hv_domain *d, uint64_t gpa, uint64_t len)
     return r ? r->host + (gpa - r->gpa) : NULL;
 }
 
+uint8_t *hv_ram_ptr(struct hv_domain *d, uint64_t gpa, uint64_t len)
+{
+    struct hv_region *r = region_find(d, gpa, len);
+    return r && r->ram ? r->host + (gpa - r->gpa) : NULL;
+}
+
 bool hv_gpa_is_ram(struct hv_domain *d, uint64_t gpa, uint64_t len)
 {
     struct hv_region *r = region_find(d, gpa, len);

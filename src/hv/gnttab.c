@@ -2,6 +2,7 @@
  * the GNTTABOP queries, and the entry check backends use. */
 #include "hv/hv_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xen/grant_table.h>
@@ -9,6 +10,10 @@
 #include <xen/xen.h>
 
 #define ENTRIES_PER_FRAME (HV_PAGE_SIZE / sizeof(grant_entry_v1_t))
+
+_Static_assert(ENTRIES_PER_FRAME == HV_GNTTAB_PER_FRAME, "v1 entries per frame");
+_Static_assert(offsetof(grant_entry_v1_t, domid) == 2 && sizeof(domid_t) == 2,
+               "{flags, domid} form one little-endian 32-bit word");
 
 int hv_gnttab_grow(struct hv_domain *d, unsigned nr_frames)
 {
@@ -46,6 +51,7 @@ int hv_gnttab_map_frame(struct hv_domain *d, uint64_t idx, uint64_t gpfn)
         return 0;
     if (hv_gpa_is_ram(d, gpa, HV_PAGE_SIZE)) {
         page = hv_gpa_ptr(d, gpa, HV_PAGE_SIZE);
+        hv_page_pin(d, page, true); /* never given back to the host */
     } else {
         page = d->gnttab_own[idx]; /* hv_gnttab_grow gave every frame one */
         if (!d->ops->map_frame ||
@@ -153,31 +159,233 @@ long hv_grant_table_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
     return HV_SUBOP(d, vs, gnttab_ops, a[0], a[1], "grant_table_op");
 }
 
+/* The entry of ref, or NULL (reserved, beyond the table).  Under d->lock. */
+static grant_entry_v1_t *entry_locked(struct hv_domain *d, uint32_t ref)
+{
+    unsigned frame = ref / ENTRIES_PER_FRAME;
+
+    if (ref < GNTTAB_NR_RESERVED_ENTRIES || frame >= d->gnttab_nr_frames)
+        return NULL;
+    return (grant_entry_v1_t *)d->gnttab_frame[frame] + ref % ENTRIES_PER_FRAME;
+}
+
+/* {flags, domid} as one 32-bit word: Xen checks and swaps them together,
+ * so the domid cannot change between the check and the flag update. */
+static uint32_t *combo_word(grant_entry_v1_t *e)
+{
+    return (uint32_t *)(void *)e;
+}
+
+static int entry_permits(uint32_t combo, uint16_t domid, bool readonly)
+{
+    uint16_t flags = (uint16_t)combo, dom = (uint16_t)(combo >> 16);
+    uint16_t need = GTF_type_mask | GTF_sub_page | (readonly ? 0 : GTF_readonly);
+
+    if ((flags & need) != GTF_permit_access || dom != domid)
+        return -XEN_EPERM;
+    return 0;
+}
+
+static uint64_t frame_gpa(grant_entry_v1_t *e)
+{
+    return (uint64_t)__atomic_load_n(&e->frame, __ATOMIC_ACQUIRE) << HV_PAGE_SHIFT;
+}
+
 int hv_gnttab_check(struct hv_domain *d, uint32_t ref, uint16_t domid,
                     bool readonly, uint64_t *gpa)
 {
-    grant_entry_v1_t e;
-    unsigned frame = ref / ENTRIES_PER_FRAME;
-    const grant_entry_v1_t *tab;
+    grant_entry_v1_t *e;
+    uint32_t combo;
+    int rc;
 
-    if (ref < GNTTAB_NR_RESERVED_ENTRIES)
-        return -XEN_EINVAL;
     pthread_mutex_lock(&d->lock);
-    if (frame >= d->gnttab_nr_frames) {
+    e = entry_locked(d, ref);
+    if (!e) {
         pthread_mutex_unlock(&d->lock);
         return -XEN_EINVAL;
     }
-    tab = (const grant_entry_v1_t *)d->gnttab_frame[frame];
-    e.flags = __atomic_load_n(&tab[ref % ENTRIES_PER_FRAME].flags, __ATOMIC_ACQUIRE);
-    e.domid = __atomic_load_n(&tab[ref % ENTRIES_PER_FRAME].domid, __ATOMIC_RELAXED);
-    e.frame = __atomic_load_n(&tab[ref % ENTRIES_PER_FRAME].frame, __ATOMIC_RELAXED);
+    combo = __atomic_load_n(combo_word(e), __ATOMIC_ACQUIRE);
+    *gpa = frame_gpa(e);
     pthread_mutex_unlock(&d->lock);
-    if ((e.flags & GTF_type_mask) != GTF_permit_access || e.domid != domid)
-        return -XEN_EPERM;
-    if (!readonly && (e.flags & GTF_readonly))
-        return -XEN_EPERM;
-    *gpa = (uint64_t)e.frame << HV_PAGE_SHIFT;
-    if (!hv_gpa_is_ram(d, *gpa, HV_PAGE_SIZE))
-        return -XEN_EFAULT;
+    rc = entry_permits(combo, domid, readonly);
+    if (rc)
+        return rc;
+    return hv_gpa_is_ram(d, *gpa, HV_PAGE_SIZE) ? 0 : -XEN_EFAULT;
+}
+
+/* Set GTF_reading (|GTF_writing) if the entry still permits the access. */
+static int claim_entry(grant_entry_v1_t *e, uint16_t domid, bool readonly)
+{
+    uint32_t *w = combo_word(e);
+    uint32_t set = GTF_reading | (readonly ? 0 : GTF_writing);
+
+    for (unsigned i = 0; i < HV_GNTTAB_CAS_TRIES; i++) {
+        uint32_t old = __atomic_load_n(w, __ATOMIC_ACQUIRE);
+        int rc = entry_permits(old, domid, readonly);
+        if (rc)
+            return rc;
+        if ((old & set) == set ||
+            __atomic_compare_exchange_n(w, &old, old | set, false,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            return 0;
+    }
+    return -XEN_EAGAIN;
+}
+
+/* Drop one map of ref; clear the flags whose count reached 0. */
+static void release_locked(struct hv_domain *d, grant_entry_v1_t *e,
+                           uint32_t ref, bool readonly)
+{
+    uint16_t clear = 0;
+
+    if (d->gnttab_maps[ref] == 0)
+        return;
+    if (!readonly && d->gnttab_wmaps[ref] && --d->gnttab_wmaps[ref] == 0)
+        clear |= GTF_writing;
+    if (--d->gnttab_maps[ref] == 0)
+        clear |= GTF_reading;
+    if (clear)
+        __atomic_and_fetch(&e->flags, (uint16_t)~clear, __ATOMIC_RELEASE);
+}
+
+/* One map of ref.  Under d->lock and hv_pins_begin (`pins`). */
+static int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t domid,
+                      bool readonly, void **page)
+{
+    grant_entry_v1_t *e = entry_locked(d, ref);
+    uint64_t gpa;
+    bool first;
+    void *p;
+    int rc;
+
+    if (!e)
+        return -XEN_EINVAL;
+    if (d->gnttab_maps[ref] == UINT8_MAX)
+        return -XEN_EBUSY;
+    rc = claim_entry(e, domid, readonly);
+    if (rc)
+        return rc;
+    first = d->gnttab_maps[ref] == 0;
+    d->gnttab_maps[ref]++;
+    if (!readonly)
+        d->gnttab_wmaps[ref]++;
+    /* The frame is read after the flags are set: from here the guest
+     * cannot end the access, so this is the page we may touch.  Nested
+     * maps use the page the first one found. */
+    gpa = first ? frame_gpa(e) : (uint64_t)d->gnttab_act_gfn[ref] << HV_PAGE_SHIFT;
+    p = hv_ram_ptr(d, gpa, HV_PAGE_SIZE);
+    rc = !p ? -XEN_EFAULT : first ? hv_page_pin_held(d, pins, p) : 0;
+    if (rc) {
+        release_locked(d, e, ref, readonly);
+        return rc;
+    }
+    d->gnttab_act_gfn[ref] = (uint32_t)(gpa >> HV_PAGE_SHIFT);
+    *page = p;
     return 0;
+}
+
+/* Undo one map_locked; `used`: the page may have been written (a writable
+ * map marks it dirty).  Under d->lock and hv_pins_begin. */
+static void unmap_locked(struct hv_domain *d, bool pins, uint32_t ref, bool readonly,
+                         bool used)
+{
+    grant_entry_v1_t *e = entry_locked(d, ref);
+    uint64_t gpa;
+
+    if (!e || !d->gnttab_maps[ref])
+        return;
+    gpa = (uint64_t)d->gnttab_act_gfn[ref] << HV_PAGE_SHIFT;
+    if (used && !readonly && d->gnttab_wmaps[ref])
+        hv_mark_dirty(d, gpa, HV_PAGE_SIZE);
+    release_locked(d, e, ref, readonly);
+    /* The last map lets the page go (a page given back meanwhile is
+     * freed now). */
+    if (d->gnttab_maps[ref] == 0)
+        hv_page_unpin_held(d, pins, hv_gpa_ptr(d, gpa, HV_PAGE_SIZE));
+}
+
+/* Both locks, for one ref or a batch. */
+static bool lock_both(struct hv_domain *d)
+{
+    pthread_mutex_lock(&d->lock);
+    return hv_pins_begin(d);
+}
+
+static void unlock_both(struct hv_domain *d, bool pins)
+{
+    hv_pins_end(d, pins);
+    pthread_mutex_unlock(&d->lock);
+}
+
+int hv_gnttab_map(struct hv_domain *d, uint32_t ref, uint16_t domid,
+                  bool readonly, void **page)
+{
+    bool pins = lock_both(d);
+    int rc = map_locked(d, pins, ref, domid, readonly, page);
+
+    unlock_both(d, pins);
+    return rc;
+}
+
+void hv_gnttab_unmap(struct hv_domain *d, uint32_t ref, bool readonly)
+{
+    bool pins = lock_both(d);
+
+    unmap_locked(d, pins, ref, readonly, true);
+    unlock_both(d, pins);
+}
+
+int hv_gnttab_map_many(struct hv_domain *d, const uint32_t *refs, unsigned n,
+                       uint16_t domid, bool readonly, void **pages,
+                       unsigned *failed)
+{
+    unsigned i;
+    bool pins;
+    int rc = 0;
+
+    if (n > HV_GNTTAB_BATCH_MAX) {
+        *failed = HV_GNTTAB_BATCH_MAX;
+        return -XEN_E2BIG;
+    }
+    pins = lock_both(d);
+    for (i = 0; i < n && !rc; i++)
+        rc = map_locked(d, pins, refs[i], domid, readonly, &pages[i]);
+    if (rc) {
+        *failed = --i;
+        while (i-- > 0)     /* newest first: duplicates unwind as they nested */
+            unmap_locked(d, pins, refs[i], readonly, false);
+    }
+    unlock_both(d, pins);
+    return rc;
+}
+
+void hv_gnttab_unmap_many(struct hv_domain *d, const uint32_t *refs, unsigned n,
+                          bool readonly)
+{
+    bool pins = lock_both(d);
+
+    for (unsigned i = 0; i < n; i++)
+        unmap_locked(d, pins, refs[i], readonly, true);
+    unlock_both(d, pins);
+}
+
+unsigned hv_gnttab_map_count(struct hv_domain *d, uint32_t ref)
+{
+    unsigned n = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (entry_locked(d, ref))
+        n = d->gnttab_maps[ref];
+    pthread_mutex_unlock(&d->lock);
+    return n;
+}
+
+void hv_mark_dirty(struct hv_domain *d, uint64_t gpa, uint64_t len)
+{
+    uint64_t first = gpa >> HV_PAGE_SHIFT, last;
+
+    if (len == 0 || gpa + len < gpa)
+        return;
+    last = (gpa + len - 1) >> HV_PAGE_SHIFT;
+    __atomic_add_fetch(&d->dirty_pages, last - first + 1, __ATOMIC_RELAXED);
 }

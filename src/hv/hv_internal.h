@@ -58,8 +58,34 @@ int hv_gnttab_grow(struct hv_domain *d, unsigned nr_frames);
 uint8_t *hv_vcpu_info(struct hv_domain *d, unsigned vcpu);
 void hv_vcpu_mark_all_pending(struct hv_domain *d, unsigned vcpu);
 void hv_vcpu_reassert_upcall(struct hv_domain *d, unsigned vcpu);
-/* Place a page at gpfn: adopt the RAM page in place, or map `own` there. */
+/* Place a page at gpfn: adopt the RAM page in place, or map `*own` there
+ * (allocated when NULL; a page we own is reused, never freed while mapped). */
 uint8_t *hv_overlay_page(struct hv_domain *d, uint64_t gpfn, uint8_t **own);
+
+/* balloon.c: reservation calls (start = the continuation's first extent),
+ * and pins that keep a RAM page alive while a backend or a Xen frame uses
+ * it.  hv_page_pin: 0, or -XEN_EBUSY when the page has too many pins; a
+ * frame pin is for life.  Pages outside tracked RAM are not pinned. */
+long hv_mem_decrease(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                     uint64_t arg, uint64_t start);
+long hv_mem_populate(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                     uint64_t arg, uint64_t start);
+long hv_mem_pod_target(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                       uint64_t arg);
+int hv_page_pin(struct hv_domain *d, const uint8_t *host, bool frame);
+void hv_page_unpin(struct hv_domain *d, const uint8_t *host);
+int64_t hv_page_index_of(struct hv_domain *d, const uint8_t *host);
+/* Several backend pins under one balloon_lock: hv_pins_begin takes it
+ * (false, and no lock, for a domain without balloon state), then
+ * hv_page_pin_held/hv_page_unpin_held with its answer do what
+ * hv_page_pin(d, host, false)/hv_page_unpin do, then hv_pins_end.  Lock
+ * order: d->lock, then balloon_lock. */
+bool hv_pins_begin(struct hv_domain *d);
+void hv_pins_end(struct hv_domain *d, bool locked);
+int hv_page_pin_held(struct hv_domain *d, bool locked, const uint8_t *host);
+void hv_page_unpin_held(struct hv_domain *d, bool locked, const uint8_t *host);
+/* Host address of [gpa, gpa+len) if it is guest RAM, else NULL. */
+uint8_t *hv_ram_ptr(struct hv_domain *d, uint64_t gpa, uint64_t len);
 
 #define HV_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /* memory_op: shared_info / grant-table placement, memory map, reservation
- * queries. */
+ * queries; the reservation calls themselves are in balloon.c. */
 #include "hv/hv_internal.h"
 
 #include <stdlib.h>
@@ -28,7 +28,7 @@ static void write_wallclock(struct hv_domain *d, struct shared_info *s)
 
 int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn)
 {
-    uint8_t *own = NULL;
+    uint8_t *own = d->shared_info_own;
     uint8_t *page = hv_overlay_page(d, gpfn, &own);
 
     if (!page)
@@ -38,10 +38,7 @@ int hv_map_shared_info(struct hv_domain *d, uint64_t gpfn)
         memcpy(page, d->shared_info, HV_PAGE_SIZE);
     else if (d->shared_info != page)
         memset(page, 0, HV_PAGE_SIZE);
-    if (own) {
-        free(d->shared_info_own);
-        d->shared_info_own = own;
-    }
+    d->shared_info_own = own; /* one page for life: never freed while mapped */
     write_wallclock(d, (struct shared_info *)page);
     d->shared_info_gpa = gpfn << HV_PAGE_SHIFT;
     __atomic_store_n(&d->shared_info, page, __ATOMIC_RELEASE);
@@ -110,19 +107,35 @@ static long mem_reservation(struct hv_domain *d, const struct hv_vcpu_state *vs,
 
 static long mem_current(struct hv_domain *d, const struct hv_vcpu_state *vs, uint64_t arg)
 {
-    return mem_reservation(d, vs, arg, d->ram_pages);
+    return mem_reservation(d, vs, arg, __atomic_load_n(&d->ram_pages, __ATOMIC_RELAXED));
 }
 
 static long mem_maximum(struct hv_domain *d, const struct hv_vcpu_state *vs, uint64_t arg)
 {
-    return mem_reservation(d, vs, arg, d->max_pages);
+    return mem_reservation(d, vs, arg, __atomic_load_n(&d->max_pages, __ATOMIC_RELAXED));
+}
+
+static long mem_pod_target(struct hv_domain *d, const struct hv_vcpu_state *vs, uint64_t arg)
+{
+    return hv_mem_pod_target(d, vs, arg);
 }
 
 static const struct hv_subop memory_ops[] = {
+    [XENMEM_get_pod_target] = { mem_pod_target, "get_pod_target" },
     [XENMEM_current_reservation] = { mem_current, "current_reservation" },
     [XENMEM_maximum_reservation] = { mem_maximum, "maximum_reservation" },
     [XENMEM_add_to_physmap] = { mem_add_to_physmap, "add_to_physmap" },
     [XENMEM_memory_map] = { mem_memory_map, "memory_map" },
+};
+
+/* The reservation calls take the continuation's first extent too. */
+typedef long (*reservation_fn)(struct hv_domain *d, const struct hv_vcpu_state *vs,
+                               uint64_t arg, uint64_t start);
+
+static const reservation_fn reservation_ops[] = {
+    [XENMEM_increase_reservation] = hv_mem_populate,
+    [XENMEM_decrease_reservation] = hv_mem_decrease,
+    [XENMEM_populate_physmap] = hv_mem_populate,
 };
 
 long hv_memory_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
@@ -130,5 +143,7 @@ long hv_memory_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
 {
     uint64_t cmd = a[0] & ((1u << MEMORY_OP_CMD_BITS) - 1);
 
+    if (cmd < HV_ARRAY_SIZE(reservation_ops) && reservation_ops[cmd])
+        return reservation_ops[cmd](d, vs, a[1], a[0] >> MEMORY_OP_CMD_BITS);
     return HV_SUBOP(d, vs, memory_ops, cmd, a[1], "memory_op");
 }

@@ -1,4 +1,4 @@
-/* vcpu_op: register_vcpu_info, is_up. */
+/* vcpu_op: register_vcpu_info, up, down, is_up. */
 #include "hv/hv_internal.h"
 
 #include <string.h>
@@ -43,6 +43,32 @@ static long register_vcpu_info(struct hv_domain *d, const struct hv_vcpu_state *
     return 0;
 }
 
+bool hv_vcpu_is_down(struct hv_domain *d, unsigned vcpu)
+{
+    return vcpu < d->nr_vcpus && __atomic_load_n(&d->vcpu[vcpu].down, __ATOMIC_ACQUIRE);
+}
+
+/* VCPUOP_down/up: Xen's VPF_down.  A vCPU that is down is not run until
+ * VCPUOP_up; xeno refuses to take down the last one that is up (Xen would
+ * then have no vCPU to run). */
+static long set_down(struct hv_domain *d, unsigned vcpu, bool down)
+{
+    unsigned up = 0;
+
+    pthread_mutex_lock(&d->lock);
+    for (unsigned i = 0; i < d->nr_vcpus; i++)
+        up += !d->vcpu[i].down;
+    if (down && !d->vcpu[vcpu].down && up == 1) {
+        pthread_mutex_unlock(&d->lock);
+        return -XEN_EINVAL;
+    }
+    __atomic_store_n(&d->vcpu[vcpu].down, down, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&d->lock);
+    if (d->ops->vcpu_updown)
+        d->ops->vcpu_updown(d->opaque, vcpu);
+    return 0;
+}
+
 long hv_vcpu_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
                 const uint64_t a[6])
 {
@@ -54,7 +80,10 @@ long hv_vcpu_op(struct hv_domain *d, const struct hv_vcpu_state *vs,
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(d, vs, (unsigned)vcpu, a[2]);
     case VCPUOP_is_up:
-        return 1;
+        return !hv_vcpu_is_down(d, (unsigned)vcpu);
+    case VCPUOP_up:
+    case VCPUOP_down:
+        return set_down(d, (unsigned)vcpu, a[0] == VCPUOP_down);
     default:
         hv_log(d, "vcpu_op: unknown sub-op %llu", (unsigned long long)a[0]);
         return -XEN_ENOSYS;

@@ -13,7 +13,7 @@ static uint32_t features_submap0(void)
 {
     /* auto_translated_physmap: pfn == gfn, grant frames via add_to_physmap.
      * No hvm_callback_vector (the per-vCPU vector is offered instead), no
-     * safe pvclock, no PIRQs (see docs/linux-pvh-guest-abi.md §4). */
+     * safe pvclock, no PIRQs (docs/guest-abi.md, "Features"). */
     return (1u << XENFEAT_writable_page_tables) |
            (1u << XENFEAT_writable_descriptor_tables) |
            (1u << XENFEAT_auto_translated_physmap) |

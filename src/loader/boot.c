@@ -80,6 +80,8 @@ int boot_prepare(struct guest_ram *ram, const struct boot_config *cfg,
         len = vmlinux_len;
     }
     rc = load_elf(ram, img, len, res, err, errlen);
+    if (!rc && cfg->syms)
+        *cfg->syms = ksymtab_build(img, len);
     free(vmlinux);
     if (!rc)
         rc = acpi_build(ram, cfg->vcpus, &res->rsdp_gpa, err, errlen);

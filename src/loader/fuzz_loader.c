@@ -36,6 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (kallsyms_find(data, size, &ks) == 0)
         kallsyms_lookup(&ks, "xen_hypercall_amd", &va);
 
+    /* The crash report's symbol table: ELF symtab or kallsyms. */
+    struct ksymtab *syms = ksymtab_build(data, size);
+    char sym[160];
+    for (uint64_t a = 0; syms && a < 8; a++)
+        ksymtab_format(syms, 0xffffffff81000000ULL + a * 0x1000, sym, sizeof(sym));
+    ksymtab_free(syms);
+
     uint8_t *copy = malloc(size ? size : 1);
     if (copy) {
         memcpy(copy, data, size);

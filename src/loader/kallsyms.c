@@ -200,7 +200,19 @@ static size_t name_expand(const struct kallsyms *ks, size_t p, size_t sz, char *
     return n;
 }
 
-int kallsyms_lookup(const struct kallsyms *ks, const char *name, uint64_t *vaddr)
+static uint64_t sym_vaddr(const struct kallsyms *ks, uint32_t i)
+{
+    int32_t off = (int32_t)get_le32(ks->img + ks->offsets + 4 * (size_t)i);
+    if (!ks->abs_percpu)
+        return ks->base + (uint32_t)off;
+    if (off >= 0)
+        return (uint64_t)off;
+    return ks->base - 1 + (uint64_t)(-(int64_t)off);
+}
+
+int kallsyms_each(const struct kallsyms *ks,
+                  int (*fn)(void *opaque, char type, const char *name, uint64_t vaddr),
+                  void *opaque)
 {
     char buf[KSYM_NAME_MAX];
     size_t p = ks->names;
@@ -208,16 +220,34 @@ int kallsyms_lookup(const struct kallsyms *ks, const char *name, uint64_t *vaddr
         size_t hdr, sz = name_entry(ks->img, p, ks->len, &hdr);
         size_t n = name_expand(ks, p + hdr, sz, buf);
         p += hdr + sz;
-        if (n < 2 || (buf[0] != 't' && buf[0] != 'T') || strcmp(buf + 1, name) != 0)
+        if (n < 2)
             continue;
-        int32_t off = (int32_t)get_le32(ks->img + ks->offsets + 4 * (size_t)i);
-        if (!ks->abs_percpu)
-            *vaddr = ks->base + (uint32_t)off;
-        else if (off >= 0)
-            *vaddr = (uint64_t)off;
-        else
-            *vaddr = ks->base - 1 + (uint64_t)(-(int64_t)off);
-        return 0;
+        int rc = fn(opaque, buf[0], buf + 1, sym_vaddr(ks, i));
+        if (rc)
+            return rc;
     }
-    return -ENOENT;
+    return 0;
+}
+
+struct name_query {
+    const char *name;
+    uint64_t vaddr;
+};
+
+static int match_text(void *opaque, char type, const char *name, uint64_t vaddr)
+{
+    struct name_query *q = opaque;
+    if ((type != 't' && type != 'T') || strcmp(name, q->name) != 0)
+        return 0;
+    q->vaddr = vaddr;
+    return 1;
+}
+
+int kallsyms_lookup(const struct kallsyms *ks, const char *name, uint64_t *vaddr)
+{
+    struct name_query q = { name, 0 };
+    if (kallsyms_each(ks, match_text, &q) != 1)
+        return -ENOENT;
+    *vaddr = q.vaddr;
+    return 0;
 }

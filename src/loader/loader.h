@@ -37,6 +37,8 @@ struct boot_config {
     size_t initrd_len;
     const char *cmdline;        /* "" if none; at most XENO_CMDLINE_MAX-1 */
     unsigned vcpus;             /* one MADT processor each, UID = vCPU id */
+    struct ksymtab **syms;      /* if set: receives the kernel's symbols
+                                 * (or NULL); free with ksymtab_free() */
 };
 
 struct boot_result {
@@ -87,5 +89,27 @@ int acpi_build(struct guest_ram *ram, unsigned vcpus, uint64_t *rsdp_gpa,
  * Returns the number of sites patched (2), or -ENOENT / -EEXIST (not found
  * / not unique) with a reason in err. */
 int hcall_sites_patch(uint8_t *image, size_t len, char *err, size_t errlen);
+
+/* A kernel's text symbols, to explain a crash: from the ELF symbol table
+ * when the image has one, else from Linux's kallsyms tables.  A private
+ * copy sorted by address; sizes missing from the source are the distance
+ * to the next symbol. */
+struct ksymtab;
+struct ksym {
+    const char *name;
+    uint64_t addr;
+    uint64_t size;              /* 0: unknown */
+};
+
+/* NULL when the image has neither (or on ENOMEM). */
+struct ksymtab *ksymtab_build(const uint8_t *elf, size_t len);
+void ksymtab_free(struct ksymtab *t);
+/* "ELF symtab", "kallsyms", or "none" for NULL. */
+const char *ksymtab_origin(const struct ksymtab *t);
+size_t ksymtab_count(const struct ksymtab *t);
+/* The text symbol that contains addr: 0, or -ENOENT (also for t NULL). */
+int ksymtab_find(const struct ksymtab *t, uint64_t addr, struct ksym *out);
+/* "name+0xoff/0xsize" (as Linux's %pS) into buf: 0, or -ENOENT. */
+int ksymtab_format(const struct ksymtab *t, uint64_t addr, char *buf, size_t len);
 
 #endif

@@ -107,6 +107,11 @@ struct kallsyms {
 int kallsyms_find(const uint8_t *img, size_t len, struct kallsyms *ks);
 /* vaddr of the text symbol `name` (type t or T). */
 int kallsyms_lookup(const struct kallsyms *ks, const char *name, uint64_t *vaddr);
+/* Calls fn for every symbol in table order (type letter, name, vaddr) until
+ * it returns non-zero; returns that value, or 0. */
+int kallsyms_each(const struct kallsyms *ks,
+                  int (*fn)(void *opaque, char type, const char *name, uint64_t vaddr),
+                  void *opaque);
 
 /* Finds the two stubs of a loaded Linux image (kallsyms first, else the
  * signature, which must match once) and rewrites them in guest RAM. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cfg_int.h"
+#include "cpumask.h"
 
 int key_err(struct build *b, const struct sym *s, const char *fmt, ...)
 {
@@ -126,10 +127,61 @@ static int k_vcpus(struct build *b, struct sym *s)
     return r;
 }
 
+static int k_maxvcpus(struct build *b, struct sym *s)
+{
+    long long v;
+    int r = want_int(b, s, 1, CFG_MAX_VCPUS, &v);
+    if (r == 0)
+        b->cfg->maxvcpus = (unsigned)v;
+    return r;
+}
+
+/* cpus = "0-3,^1": checked here for syntax, by xend against the host. */
+static int k_cpus(struct build *b, struct sym *s)
+{
+    struct cpumask m;
+    char err[160];
+    int r = set_str(b, s, &b->cfg->cpus);
+    if (r == 0 && cpumask_parse(b->cfg->cpus, &m, err, sizeof(err)) < 0)
+        return key_err(b, s, "%s", err);
+    return r;
+}
+
+static int k_cpu_share(struct build *b, struct sym *s)
+{
+    long long v;
+    bool weight = strcmp(s->name, "cpu_weight") == 0;
+    int r = want_int(b, s, weight ? 1 : 0,
+                     weight ? CFG_WEIGHT_MAX : 100LL * CFG_MAX_VCPUS, &v);
+    if (r == 0 && weight)
+        b->cfg->cpu_weight = (unsigned)v;
+    else if (r == 0)
+        b->cfg->cpu_cap = (unsigned)v;
+    return r;
+}
+
 static int k_kernel(struct build *b, struct sym *s)
 {
     return set_str(b, s, strcmp(s->name, "kernel") == 0 ? &b->cfg->kernel
                                                         : &b->cfg->ramdisk);
+}
+
+/* owner = 'alice' or owner = 1001 (kept as "1001"). */
+static int k_owner(struct build *b, struct sym *s)
+{
+    char num[24];
+    if (s->v.t == V_INT) {
+        if (s->v.i < 0 || s->v.i > 0xfffffffeLL)
+            return key_err(b, s, "uid %lld is out of range", s->v.i);
+        snprintf(num, sizeof(num), "%lld", s->v.i);
+        free(b->cfg->owner);
+        b->cfg->owner = strdup(num);
+        return b->cfg->owner ? 0 : -ENOMEM;
+    }
+    int r = set_str(b, s, &b->cfg->owner);
+    if (r == 0 && !cfg_owner_valid(b->cfg->owner))
+        return key_err(b, s, "'%.40s' is not a user name or uid", b->cfg->owner);
+    return r;
 }
 
 static int k_action(struct build *b, struct sym *s)
@@ -216,7 +268,7 @@ static int k_disk(struct build *b, struct sym *s)
             return item_err(b, s, &it[k], k, err);
         b->cfg->n_disks++;
         for (size_t j = 0; j + 1 < b->cfg->n_disks; j++)
-            if (strcmp(b->cfg->disks[j].vdev, d->vdev) == 0)
+            if (b->cfg->disks[j].devid == d->devid)
                 return item_err(b, s, &it[k], k, "virtual device used twice");
     }
     return r;
@@ -279,9 +331,10 @@ static const struct key_def keys[] = {
     { "nfs_server", k_nfs_server }, { "nfs_root", k_nfs_root },
     { "interface", k_interface },
     { "bootloader", k_bootloader },
-    { "cpu", k_ignored }, { "cpus", k_ignored }, { "nics", k_ignored },
-    { "uuid", k_ignored }, { "cpu_weight", k_ignored },
-    { "cpu_cap", k_ignored }, { "localtime", k_ignored },
+    { "cpu", k_ignored }, { "cpus", k_cpus }, { "nics", k_ignored },
+    { "uuid", k_ignored }, { "cpu_weight", k_cpu_share },
+    { "cpu_cap", k_cpu_share }, { "localtime", k_ignored },
+    { "maxvcpus", k_maxvcpus }, { "owner", k_owner },
 };
 
 static const struct key_def *key_find(const char *name)

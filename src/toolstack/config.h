@@ -13,6 +13,8 @@
 #define CFG_MAX_VIFS 8
 #define CFG_NAME_MAX 64
 #define CFG_MAX_VCPUS 128
+#define CFG_WEIGHT_DEFAULT 256
+#define CFG_WEIGHT_MAX 65535
 #define CFG_MAX_MEMORY_MIB (1024ULL * 1024)  /* 1 TiB */
 #define CFG_MAX_FILE (1024 * 1024)
 #define CFG_MAX_WARNINGS 16
@@ -31,6 +33,7 @@ struct cfg_disk {
     enum cfg_disk_kind kind;
     char *target;               /* device node or image file */
     char *vdev;                 /* name the guest sees: xvda, sda1, hdc */
+    uint32_t devid;             /* its Xen virtual-device number (vdev.h) */
     bool writable;
     bool cdrom;
 };
@@ -42,7 +45,9 @@ struct cfg_vif {
     char *script;
     char *vifname;
     char *model;
-    char *rate;
+    char *rate;                 /* Xen's '10Mb/s[@50ms]' (cfg_vif_rate) */
+    char *devid;                /* NULL: xend numbers the vifs 0, 1, .. */
+    char *forward;              /* vif-nat: host port[:guest port] or 'none' */
 };
 
 struct domain_config {
@@ -50,10 +55,15 @@ struct domain_config {
     char *type;                 /* always "pvh" for now */
     uint64_t memory_mib;
     uint64_t maxmem_mib;
-    unsigned vcpus;
+    unsigned vcpus;             /* online at start */
+    unsigned maxvcpus;          /* the guest's CPUs (vcpus <= maxvcpus) */
+    char *cpus;                 /* host CPUs its vCPUs may use (cpumask.h); NULL: all */
+    unsigned cpu_weight;        /* Xen credit weight 1-65535; 0: not set (256) */
+    unsigned cpu_cap;           /* % of one host CPU; 0: none */
     char *kernel;
     char *ramdisk;
     char *cmdline;
+    char *owner;                /* a user name or uid; NULL: admins only */
     enum cfg_action on_poweroff, on_reboot, on_crash;
     struct cfg_disk disks[CFG_MAX_DISKS];
     size_t n_disks;
@@ -90,6 +100,8 @@ void config_init(struct domain_config *cfg);
 void config_free(struct domain_config *cfg);
 int config_copy(struct domain_config *dst, const struct domain_config *src);
 void config_dump(const struct domain_config *cfg, FILE *f);
+/* Relative kernel and ramdisk paths made absolute against dir. */
+int config_paths_relative_to(struct domain_config *cfg, const char *dir);
 
 const char *cfg_action_name(enum cfg_action a);
 int cfg_action_parse(const char *s, enum cfg_action *out);
@@ -101,7 +113,13 @@ void cfg_disk_free(struct cfg_disk *d);
 int cfg_vif_parse(const char *spec, struct cfg_vif *out, char *err,
                   size_t errlen);
 void cfg_vif_free(struct cfg_vif *v);
+/* A vif rate, Xen's syntax: NUMBER[K|M|G](B|b)/s[@NUMBER(s|ms|us)], e.g.
+ * '10Mb/s', '1MB/s@20ms' (default interval 50 ms): the credit Linux
+ * netback reads from the backend's 'rate' ("bytes,usec").  0 or -EINVAL. */
+int cfg_vif_rate(const char *s, uint64_t *bytes, uint64_t *usec);
 bool cfg_name_valid(const char *name);
+/* A user name ([a-z_][a-z0-9_.-]*, 1-32) or a uid (digits). */
+bool cfg_owner_valid(const char *owner);
 char *cfg_trim(char *s);     /* in place: leading and trailing blanks */
 
 #endif

@@ -122,6 +122,11 @@ static int finish(struct build *b)
                        (unsigned long long)c->memory_mib);
     else if (!b->cl.memory_set && c->memory_mib > c->maxmem_mib)
         c->memory_mib = c->maxmem_mib;
+    struct sym *mv = sym_find(b->ps, "maxvcpus");
+    if (!mv)
+        c->maxvcpus = c->vcpus;
+    else if (c->vcpus > c->maxvcpus)
+        return key_err(b, mv, "%u is less than vcpus (%u)", c->maxvcpus, c->vcpus);
     char err[CFG_MSG_MAX - 64];
     if (config_validate(c, err, sizeof(err)) < 0)
         return perr(b->ps, 0, 0, "%s", err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "vdev.h"
 
 #define DISK_MAX_SPEC 4096
 
@@ -121,23 +122,6 @@ static int split_spec(struct disk_fields *f, char *s, char *err, size_t len)
     return r;
 }
 
-static bool vdev_valid(const char *v)
-{
-    size_t n = strlen(v), p;
-    if (strncmp(v, "xvd", 3) == 0)
-        p = 3;
-    else if (strncmp(v, "sd", 2) == 0 || strncmp(v, "hd", 2) == 0)
-        p = 2;
-    else
-        return false;
-    size_t letters = 0, digits = 0;
-    while (p < n && islower((unsigned char)v[p]) && letters < 4)
-        p++, letters++;
-    while (p < n && isdigit((unsigned char)v[p]) && digits < 3)
-        p++, digits++;
-    return p == n && letters > 0;
-}
-
 static bool path_valid(const char *p)
 {
     if (p[0] != '/' || strlen(p) > 4095)
@@ -197,9 +181,10 @@ static int fill(struct disk_fields *f, struct cfg_disk *out, char *err,
     if (f->devtype && strcmp(f->devtype, "cdrom") != 0 &&
         strcmp(f->devtype, "disk") != 0)
         return derr(err, len, "devtype '%.20s' (disk or cdrom)", f->devtype);
-    if (!vdev_valid(f->vdev))
-        return derr(err, len, "invalid virtual device '%.20s' (xvdX, sdX, "
-                    "hdX)", f->vdev);
+    if (vdev_number(f->vdev, &out->devid) < 0)
+        return derr(err, len, "invalid virtual device '%.20s' (xvda..., "
+                    "sda..sddx, hda..hdt with partitions, or a number)",
+                    f->vdev);
     out->cdrom = f->devtype && strcmp(f->devtype, "cdrom") == 0;
     int r = parse_access(f->access ? f->access : out->cdrom ? "r" : NULL,
                          &out->writable, err, len);

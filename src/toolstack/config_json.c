@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config_json.h"
+#include "cpumask.h"
 
 static void put_str(json_object *o, const char *k, const char *v)
 {
@@ -14,7 +15,7 @@ static void put_str(json_object *o, const char *k, const char *v)
         json_object_object_add(o, k, json_object_new_string(v));
 }
 
-static json_object *disk_to_json(const struct cfg_disk *d)
+json_object *config_disk_to_json(const struct cfg_disk *d)
 {
     json_object *o = json_object_new_object();
     put_str(o, "kind", d->kind == CFG_DISK_PHY ? "phy" : "file");
@@ -26,12 +27,13 @@ static json_object *disk_to_json(const struct cfg_disk *d)
 }
 
 static const char *const vif_fields[] = { "mac", "bridge", "ip", "script",
-                                          "vifname", "model", "rate" };
+                                          "vifname", "model", "rate",
+                                          "devid", "forward" };
 
 static const char *vif_get(const struct cfg_vif *v, size_t k)
 {
     const char *vals[] = { v->mac, v->bridge, v->ip, v->script, v->vifname,
-                           v->model, v->rate };
+                           v->model, v->rate, v->devid, v->forward };
     return vals[k];
 }
 
@@ -51,15 +53,24 @@ json_object *config_to_json(const struct domain_config *c)
     json_object_object_add(o, "memory", json_object_new_int64((int64_t)c->memory_mib));
     json_object_object_add(o, "maxmem", json_object_new_int64((int64_t)c->maxmem_mib));
     json_object_object_add(o, "vcpus", json_object_new_int((int)c->vcpus));
+    json_object_object_add(o, "maxvcpus", json_object_new_int((int)c->maxvcpus));
+    if (c->cpus)
+        put_str(o, "cpus", c->cpus);
+    if (c->cpu_weight)
+        json_object_object_add(o, "cpu_weight", json_object_new_int((int)c->cpu_weight));
+    if (c->cpu_cap)
+        json_object_object_add(o, "cpu_cap", json_object_new_int((int)c->cpu_cap));
     put_str(o, "kernel", c->kernel);
     put_str(o, "ramdisk", c->ramdisk);
     put_str(o, "cmdline", c->cmdline);
+    if (c->owner)
+        put_str(o, "owner", c->owner);
     put_str(o, "on_poweroff", cfg_action_name(c->on_poweroff));
     put_str(o, "on_reboot", cfg_action_name(c->on_reboot));
     put_str(o, "on_crash", cfg_action_name(c->on_crash));
     disks = json_object_new_array();
     for (size_t k = 0; k < c->n_disks; k++)
-        json_object_array_add(disks, disk_to_json(&c->disks[k]));
+        json_object_array_add(disks, config_disk_to_json(&c->disks[k]));
     json_object_object_add(o, "disks", disks);
     vifs = json_object_new_array();
     for (size_t k = 0; k < c->n_vifs; k++)
@@ -125,7 +136,7 @@ static int get_action(struct jctx *j, json_object *o, const char *k,
 
 static int disk_from_json(struct jctx *j, json_object *d, struct cfg_disk *out)
 {
-    char *target = NULL, *vdev = NULL, *spec = NULL;
+    char *target = NULL, *vdev = NULL, *spec = NULL, *kind = NULL;
     json_object *w, *cd;
     bool writable = json_object_object_get_ex(d, "writable", &w) &&
                     json_object_get_boolean(w);
@@ -142,10 +153,29 @@ static int disk_from_json(struct jctx *j, json_object *d, struct cfg_disk *out)
     }
     if (r == 0 && cfg_disk_parse(spec, out, j->err, j->len) < 0)
         r = -EINVAL;
+    if (r == 0 && (r = get_str(j, d, "kind", &kind, false)) == 0 && kind) {
+        if (strcmp(kind, "phy") == 0 || strcmp(kind, "file") == 0)
+            out->kind = kind[0] == 'p' ? CFG_DISK_PHY : CFG_DISK_FILE;
+        else
+            r = jerr(j, "%s", "config: disk 'kind' is phy or file");
+    }
+    free(kind);
+    if (r < 0)
+        cfg_disk_free(out);
     free(target);
     free(vdev);
     free(spec);
     return r;
+}
+
+int config_disk_from_json(json_object *obj, struct cfg_disk *out, char *err,
+                          size_t errlen)
+{
+    struct jctx j = { err, errlen };
+    memset(out, 0, sizeof(*out));
+    if (!json_object_is_type(obj, json_type_object))
+        return jerr(&j, "%s", "disk: expected an object");
+    return disk_from_json(&j, obj, out);
 }
 
 static int vif_from_json(struct jctx *j, json_object *v, struct cfg_vif *out)
@@ -196,6 +226,27 @@ static int devices_from_json(struct jctx *j, json_object *o,
     return r;
 }
 
+/* maxvcpus (default vcpus), cpus, cpu_weight, cpu_cap. */
+static int cpu_from_json(struct jctx *j, json_object *o, struct domain_config *c)
+{
+    uint64_t maxv = c->vcpus, w = 0, cap = 0;
+    int r = get_uint(j, o, "maxvcpus", CFG_MAX_VCPUS, &maxv);
+    if (r == 0)
+        r = get_uint(j, o, "cpu_weight", CFG_WEIGHT_MAX, &w);
+    if (r == 0)
+        r = get_uint(j, o, "cpu_cap", 100ull * CFG_MAX_VCPUS, &cap);
+    if (r == 0)
+        r = get_str(j, o, "cpus", &c->cpus, false);
+    c->maxvcpus = (unsigned)maxv;
+    c->cpu_weight = (unsigned)w;
+    c->cpu_cap = (unsigned)cap;
+    struct cpumask m;
+    char err[160];
+    if (r == 0 && c->cpus && cpumask_parse(c->cpus, &m, err, sizeof(err)) < 0)
+        return jerr(j, "config: cpus: %s", err);
+    return r;
+}
+
 int config_from_json(json_object *o, struct domain_config *c, char *err,
                      size_t errlen)
 {
@@ -214,12 +265,16 @@ int config_from_json(json_object *o, struct domain_config *c, char *err,
     if (r == 0)
         r = get_str(&j, o, "cmdline", &c->cmdline, false);
     if (r == 0)
+        r = get_str(&j, o, "owner", &c->owner, false);
+    if (r == 0)
         r = get_uint(&j, o, "memory", CFG_MAX_MEMORY_MIB, &c->memory_mib);
     c->maxmem_mib = c->memory_mib;
     if (r == 0)
         r = get_uint(&j, o, "maxmem", CFG_MAX_MEMORY_MIB, &c->maxmem_mib);
     if (r == 0 && (r = get_uint(&j, o, "vcpus", CFG_MAX_VCPUS, &vcpus)) == 0)
         c->vcpus = (unsigned)vcpus;
+    if (r == 0)
+        r = cpu_from_json(&j, o, c);
     if (r == 0)
         r = get_action(&j, o, "on_poweroff", &c->on_poweroff);
     if (r == 0)

@@ -12,4 +12,9 @@ json_object *config_to_json(const struct domain_config *cfg);
 int config_from_json(json_object *obj, struct domain_config *out, char *err,
                      size_t errlen);
 
+/* One disk: {"kind","target","vdev","writable","cdrom"} (as in "disks"). */
+json_object *config_disk_to_json(const struct cfg_disk *d);
+int config_disk_from_json(json_object *obj, struct cfg_disk *out, char *err,
+                          size_t errlen);
+
 #endif

@@ -68,6 +68,48 @@ static bool word_valid(const char *s)
     return true;
 }
 
+static bool num_in(const char *s, unsigned long lo, unsigned long hi,
+                   unsigned long *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    unsigned long n = strtoul(s, &end, 10);
+    if (errno || *end || n < lo || n > hi)
+        return false;
+    *out = n;
+    return true;
+}
+
+static bool devid_valid(const char *s)
+{
+    unsigned long n;
+    return num_in(s, 0, 255, &n);
+}
+
+/* 'none', 'HOST' or 'HOST:GUEST' (TCP ports). */
+static bool forward_valid(const char *s)
+{
+    char buf[16];
+    unsigned long n;
+    if (strcmp(s, "none") == 0)
+        return true;
+    if (strlen(s) >= sizeof(buf))
+        return false;
+    strcpy(buf, s);
+    char *colon = strchr(buf, ':');
+    if (colon)
+        *colon = '\0';
+    return num_in(buf, 1, 65535, &n) && (!colon || num_in(colon + 1, 1, 65535, &n));
+}
+
+static bool rate_valid(const char *s)
+{
+    uint64_t b, u;
+    return cfg_vif_rate(s, &b, &u) == 0;
+}
+
 struct vif_key {
     const char *name;
     size_t off;
@@ -84,7 +126,11 @@ static const struct vif_key vif_keys[] = {
     { "script", F(script), word_valid, "invalid script '%.40s'" },
     { "vifname", F(vifname), ifname_valid, "invalid vifname '%.20s'" },
     { "model", F(model), word_valid, "invalid model '%.20s'" },
-    { "rate", F(rate), word_valid, "invalid rate '%.20s'" },
+    { "rate", F(rate), rate_valid, "invalid rate '%.20s' (like 10Mb/s, "
+                                   "1MB/s@20ms)" },
+    { "devid", F(devid), devid_valid, "invalid devid '%.20s' (0 to 255)" },
+    { "forward", F(forward), forward_valid, "invalid forward '%.20s' (HOST"
+                                            "PORT[:GUESTPORT] or none)" },
 };
 #undef F
 
@@ -110,7 +156,7 @@ static int vif_kv(struct cfg_vif *out, char *k, char *v, char *err,
         return *field ? 0 : -ENOMEM;
     }
     return verr(err, len, "unknown vif parameter '%.30s' (mac, bridge, ip, "
-                "script, vifname, model, rate)", k);
+                "script, vifname, model, rate, devid, forward)", k);
 }
 
 int cfg_vif_parse(const char *spec, struct cfg_vif *out, char *err,
@@ -151,5 +197,63 @@ void cfg_vif_free(struct cfg_vif *v)
     free(v->vifname);
     free(v->model);
     free(v->rate);
+    free(v->devid);
+    free(v->forward);
     memset(v, 0, sizeof(*v));
+}
+
+/* NUMBER then the unit's multiplier (1000s, as Xen's toolstack counts). */
+static const char *rate_number(const char *s, double *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return NULL;
+    double n = strtod(s, &end);
+    static const struct { char c; double m; } pre[] = {
+        { 'K', 1e3 }, { 'k', 1e3 }, { 'M', 1e6 }, { 'G', 1e9 } };
+    for (size_t k = 0; k < sizeof(pre) / sizeof(pre[0]); k++)
+        if (*end == pre[k].c) {
+            n *= pre[k].m;
+            end++;
+            break;
+        }
+    *out = n;
+    return end;
+}
+
+static int rate_interval(const char *s, uint64_t *usec)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return -EINVAL;
+    double n = strtod(s, &end);
+    if (strcmp(end, "s") == 0)
+        n *= 1e6;
+    else if (strcmp(end, "ms") == 0)
+        n *= 1e3;
+    else if (strcmp(end, "us") != 0)
+        return -EINVAL;
+    if (n < 1 || n > 1e9)
+        return -EINVAL;
+    *usec = (uint64_t)n;
+    return 0;
+}
+
+int cfg_vif_rate(const char *s, uint64_t *bytes, uint64_t *usec)
+{
+    double per_s;
+    const char *p = rate_number(s, &per_s);
+    if (!p || (*p != 'B' && *p != 'b') || strncmp(p + 1, "/s", 2) != 0)
+        return -EINVAL;
+    if (*p == 'b')
+        per_s /= 8;
+    p += 3;
+    *usec = 50000;
+    if (*p == '@' ? rate_interval(p + 1, usec) < 0 : *p != '\0')
+        return -EINVAL;
+    double credit = per_s * (double)*usec / 1e6;
+    if (credit < 1 || credit > 1e15)
+        return -EINVAL;
+    *bytes = (uint64_t)credit;
+    return 0;
 }

@@ -179,6 +179,22 @@ int xenoctl_call(struct xenoctl *h, const char *method, const char *path,
     return r;
 }
 
+int xenoctl_call_array(struct xenoctl *h, const char *path, json_object *body,
+                       const char *key, json_object **rep, json_object **arr)
+{
+    int r = xenoctl_call(h, body ? "POST" : "GET", path, body, rep);
+    if (r < 0)
+        return r;
+    if (!json_object_object_get_ex(*rep, key, arr) ||
+        !json_object_is_type(*arr, json_type_array)) {
+        json_object_put(*rep);
+        *rep = NULL;
+        return xenoctl_set_error(h, -EPROTO, "malformed reply from xend "
+                                 "(no '%s')", key);
+    }
+    return 0;
+}
+
 /* Names are [A-Za-z0-9_.-] (cfg_name_valid), so they need no escaping. */
 int xenoctl_dom_path(struct xenoctl *h, const char *dom, const char *suffix,
                      char *buf, size_t len)

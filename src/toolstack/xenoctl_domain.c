@@ -33,6 +33,9 @@ void xenoctl_fill_domain(json_object *o, struct xenoctl_domain *d)
     snprintf(d->state, sizeof(d->state), "%s", jstr(o, "state"));
     d->memory_mib = (uint64_t)jint(o, "memory");
     d->maxmem_mib = (uint64_t)jint(o, "maxmem");
+    d->target_mib = (uint64_t)jint(o, "target");
+    d->mem_max_mib = (uint64_t)jint(o, "mem_max");
+    d->held_kib = (uint64_t)jint(o, "held_kib");
     d->vcpus = (unsigned)jint(o, "vcpus");
     d->cpu_time = jdouble(o, "cpu_time");
     d->uptime = jdouble(o, "uptime");
@@ -41,6 +44,21 @@ void xenoctl_fill_domain(json_object *o, struct xenoctl_domain *d)
     d->restarts = (unsigned)jint(o, "restarts");
     snprintf(d->console_socket, sizeof(d->console_socket), "%s",
              jstr(o, "console_socket"));
+    d->nr_vbds = (unsigned)jint(o, "nr_vbds");
+    d->vbd_rd_req = (uint64_t)jint(o, "vbd_rd_req");
+    d->vbd_wr_req = (uint64_t)jint(o, "vbd_wr_req");
+    d->vbd_rd_bytes = (uint64_t)jint(o, "vbd_rd_bytes");
+    d->vbd_wr_bytes = (uint64_t)jint(o, "vbd_wr_bytes");
+    d->nr_vifs = (unsigned)jint(o, "nr_vifs");
+    d->vif_tx_bytes = (uint64_t)jint(o, "vif_tx_bytes");
+    d->vif_rx_bytes = (uint64_t)jint(o, "vif_rx_bytes");
+    d->vif_tx_packets = (uint64_t)jint(o, "vif_tx_packets");
+    d->vif_rx_packets = (uint64_t)jint(o, "vif_rx_packets");
+    d->maxvcpus = (unsigned)jint(o, "maxvcpus");
+    d->vcpus_online = (unsigned)jint(o, "vcpus_online");
+    d->cpu_percent = jdouble(o, "cpu_percent");
+    d->cpu_weight = (unsigned)jint(o, "cpu_weight");
+    d->cpu_cap = (unsigned)jint(o, "cpu_cap");
 }
 
 XENOCTL_API int xenoctl_list(struct xenoctl *h, struct xenoctl_domain **doms,
@@ -49,14 +67,9 @@ XENOCTL_API int xenoctl_list(struct xenoctl *h, struct xenoctl_domain **doms,
     json_object *rep, *arr;
     *doms = NULL;
     *n = 0;
-    int r = xenoctl_call(h, "GET", "/xend/domain", NULL, &rep);
+    int r = xenoctl_call_array(h, "/xend/domain", NULL, "domains", &rep, &arr);
     if (r < 0)
         return r;
-    if (!json_object_object_get_ex(rep, "domains", &arr) ||
-        !json_object_is_type(arr, json_type_array)) {
-        json_object_put(rep);
-        return xenoctl_set_error(h, -EPROTO, "malformed domain list");
-    }
     size_t cnt = json_object_array_length(arr);
     *doms = calloc(cnt ? cnt : 1, sizeof(**doms));
     if (!*doms) {
@@ -125,8 +138,37 @@ XENOCTL_API int xenoctl_destroy(struct xenoctl *h, const char *dom)
     return domain_op(h, dom, "destroy", NULL);
 }
 
+static int crashed_error(struct xenoctl *h, const struct xenoctl_domain *d)
+{
+    return xenoctl_set_error(h, -EIO, "domain %d (%s) crashed instead of shutting down: "
+                             "xm dmesg says why", d->domid, d->name);
+}
+
+/* Whether xend's last word on how this domain ended (its message ring:
+ * "domain N (NAME) crashed ..." or "... shut down ...") says it crashed: a
+ * domain whose on_crash destroyed it is gone like one that shut down, and
+ * only xend's messages tell them apart. */
+static bool ended_in_crash(struct xenoctl *h, const struct xenoctl_domain *d)
+{
+    char who[96], *text = NULL;
+    bool crash = false;
+
+    snprintf(who, sizeof(who), "domain %d (%s) ", d->domid, d->name);
+    if (xenoctl_dmesg(h, false, &text) < 0 || !text)
+        return false;
+    for (const char *p = text; (p = strstr(p, who)); ) {
+        p += strlen(who);
+        if (strncmp(p, "crashed", 7) == 0)
+            crash = true;
+        else if (strncmp(p, "shut down", 9) == 0)
+            crash = false;
+    }
+    free(text);
+    return crash;
+}
+
 /* Done when the domain is gone, preserved, or restarted (on_poweroff or
- * on_reboot = restart: a new VMM). */
+ * on_reboot = restart: a new VMM); an error when it crashed instead. */
 static int wait_gone(struct xenoctl *h, const char *dom,
                      const struct xenoctl_domain *before, unsigned timeout_s)
 {
@@ -136,10 +178,12 @@ static int wait_gone(struct xenoctl *h, const char *dom,
         struct xenoctl_domain d;
         int r = xenoctl_domain_info(h, dom, &d, NULL);
         if (r == -ENOENT)
-            return 0;
+            return ended_in_crash(h, before) ? crashed_error(h, before) : 0;
         if (r < 0)
             return r;
-        if (strcmp(d.state, "shutdown") == 0 || strcmp(d.state, "crashed") == 0 ||
+        if (strcmp(d.state, "crashed") == 0)
+            return crashed_error(h, &d);
+        if (strcmp(d.state, "shutdown") == 0 ||
             d.domid != before->domid || d.restarts != before->restarts)
             return 0;
         clock_gettime(CLOCK_MONOTONIC, &now);
@@ -181,6 +225,14 @@ XENOCTL_API int xenoctl_mem_set(struct xenoctl *h, const char *dom,
     json_object *body = json_object_new_object();
     json_object_object_add(body, "memory", json_object_new_int64((int64_t)mib));
     return domain_op(h, dom, "mem_set", body);
+}
+
+XENOCTL_API int xenoctl_mem_max(struct xenoctl *h, const char *dom,
+                                uint64_t mib)
+{
+    json_object *body = json_object_new_object();
+    json_object_object_add(body, "memory", json_object_new_int64((int64_t)mib));
+    return domain_op(h, dom, "mem_max", body);
 }
 
 XENOCTL_API int xenoctl_uptime(struct xenoctl *h, const char *dom,

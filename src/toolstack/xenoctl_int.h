@@ -31,6 +31,13 @@ int xt_http_exchange(struct xenoctl *h, const char *method, const char *path,
 /* A request whose reply body is parsed; *out may be NULL. */
 int xenoctl_call(struct xenoctl *h, const char *method, const char *path,
                  json_object *body, json_object **out);
+/* A GET (or POST with body) whose reply has an array under key: *rep to
+ * json_object_put(), *arr inside it. */
+int xenoctl_call_array(struct xenoctl *h, const char *path, json_object *body,
+                       const char *key, json_object **rep, json_object **arr);
+/* A member as a number (def when absent) or copied as a string. */
+int64_t xenoctl_jint(json_object *o, const char *k, int64_t def);
+void xenoctl_jcopy(json_object *o, const char *k, char *buf, size_t len);
 int xenoctl_dom_path(struct xenoctl *h, const char *dom, const char *suffix,
                      char *buf, size_t len);
 void xenoctl_fill_domain(json_object *o, struct xenoctl_domain *d);

@@ -49,16 +49,10 @@ static int ring_text(struct xenoctl *h, const char *path, json_object *body,
                      char **text)
 {
     json_object *rep, *lines;
-    const char *method = body ? "POST" : "GET";
-    int r = xenoctl_call(h, method, path, body, &rep);
+    int r = xenoctl_call_array(h, path, body, "lines", &rep, &lines);
     json_object_put(body);
     if (r < 0)
         return r;
-    if (!json_object_object_get_ex(rep, "lines", &lines) ||
-        !json_object_is_type(lines, json_type_array)) {
-        json_object_put(rep);
-        return xenoctl_set_error(h, -EPROTO, "malformed reply from xend");
-    }
     size_t len = 0;
     FILE *f = open_memstream(text, &len);
     for (size_t k = 0; f && k < json_object_array_length(lines); k++)

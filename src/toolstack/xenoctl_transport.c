@@ -12,7 +12,7 @@
 
 #include "xenoctl_int.h"
 
-#define IO_TIMEOUT_S 120
+#define IO_TIMEOUT_S 600 /* longer than any xend-side timeout (create-timeout, detach): xend always answers */
 
 static void set_timeouts(int fd)
 {
@@ -78,7 +78,8 @@ static int not_running(struct xenoctl *h, int err)
     return xenoctl_set_error(h, err, "can't reach xend at %s: %s%s",
                              h->target, strerror(-err),
                              absent ? " (is xend running?)" :
-                             err == -EACCES ? " (xm needs root)" : "");
+                             err == -EACCES ? " (the socket or its directory "
+                                              "is not open to this user)" : "");
 }
 
 int xt_unix_exchange(struct xenoctl *h, const char *req, size_t len,

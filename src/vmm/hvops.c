@@ -8,6 +8,8 @@
 #include <xen/sched.h>
 
 #include "common/log.h"
+#include "vmm/vbd.h"
+#include "vmm/vif.h"
 #include "xeno/exit.h"
 
 uint64_t vm_now_ns(void)
@@ -38,6 +40,10 @@ static void op_shutdown(void *o, unsigned reason)
 
     log_info("domain %u: shutdown: %s", vm->cfg.domid,
              reason < 6 ? names[reason] : "unknown");
+    if (reason == SHUTDOWN_crash || reason == SHUTDOWN_watchdog)
+        crash_capture(vcpu_current(), reason == SHUTDOWN_crash
+                          ? "the guest reported a crash (SCHEDOP_shutdown, SHUTDOWN_crash)"
+                          : "the guest's watchdog fired (SCHEDOP_shutdown, SHUTDOWN_watchdog)");
     vm_request_stop(vm, reason == SHUTDOWN_poweroff ? XENO_EXIT_POWEROFF
                                                     : XENO_EXIT_SHUTDOWN_BASE + (int)reason);
 }
@@ -56,6 +62,8 @@ static void op_backend_notify(void *o, unsigned port)
         console_backend_drain(&vm->pvcon);
     else if (port == vm->store_port)
         xs_kick(vm);
+    else if (!vbd_notify(vm, port)) /* a disk queue: wakes the I/O thread */
+        vif_notify(vm, port);       /* a vif queue: the same */
 }
 
 static void op_yield(void *o, unsigned vcpu)
@@ -106,6 +114,24 @@ static uint64_t op_now_ns(void *o)
     return vm_now_ns() - vm->start_ns;
 }
 
+/* VCPUOP_down/up: the vCPU's thread looks again (vcpu.c wait_to_run). */
+static void op_vcpu_updown(void *o, unsigned vcpu)
+{
+    struct vm *vm = o;
+    struct vcpu *v = &vm->vcpu[vcpu];
+
+    if (v != vcpu_current())
+        vcpu_kick(v);
+    pthread_mutex_lock(&vm->state_lock);
+    pthread_cond_broadcast(&vm->state_cond);
+    pthread_mutex_unlock(&vm->state_lock);
+}
+
+static void op_discard(void *o, uint8_t *host, uint64_t len)
+{
+    vm_discard(o, host, len);
+}
+
 const struct hv_ops vm_hv_ops = {
     .upcall = op_upcall,
     .map_frame = op_map_frame,
@@ -117,4 +143,6 @@ const struct hv_ops vm_hv_ops = {
     .poll_kick = op_poll_kick,
     .log = op_log,
     .now_ns = op_now_ns,
+    .vcpu_updown = op_vcpu_updown,
+    .discard = op_discard,
 };

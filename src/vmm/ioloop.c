@@ -1,5 +1,6 @@
 /* The VMM's I/O thread: console input (stdin, `xm console` clients),
- * xend's control socket, xenstored notifications, and signals. */
+ * xend's control socket (with fds passed by SCM_RIGHTS), xenstored
+ * notifications, signals, and the backends' fds (ioloop_add). */
 #include "vmm/vm.h"
 
 #include <errno.h>
@@ -16,20 +17,83 @@
 
 #include "common/log.h"
 #include "vmm/control.h"
+#include "vmm/vbd.h"
+#include "vmm/vif.h"
 #include "xeno/vmm_control.h"
 
 enum { SRC_WAKE, SRC_SIGNAL, SRC_STDIN, SRC_CON_LISTEN, SRC_CON_CLIENT,
-       SRC_CTL_LISTEN, SRC_CTL_CLIENT, SRC_STORE };
+       SRC_CTL_LISTEN, SRC_CTL_CLIENT, SRC_STORE, SRC_BACKEND };
+
+#define CTL_MAX_FDS 4
 
 struct source {
     int kind;
     int fd;
     char buf[512];   /* control clients: partial line */
     size_t len;
+    int fds[CTL_MAX_FDS]; /* control clients: fds received, not yet used */
+    unsigned nfds;
+    ioloop_fn fn;    /* SRC_BACKEND */
+    void *opaque;
+    struct source *next; /* every allocated source, freed at exit */
 };
 
 static int ep = -1;
 static struct source *con_client; /* the attached `xm console`, if any */
+static struct source *sources;    /* allocated ones (not backend_src) */
+
+static void source_free(struct source *s)
+{
+    for (struct source **p = &sources; *p; p = &(*p)->next)
+        if (*p == s) {
+            *p = s->next;
+            break;
+        }
+    free(s);
+}
+
+/* Backend sources are never freed, only emptied, so that an event already
+ * fetched in the same epoll batch never touches freed memory. */
+#define MAX_BACKEND_FDS 64
+static struct source backend_src[MAX_BACKEND_FDS];
+
+static int ioloop_init(void)
+{
+    if (ep < 0)
+        ep = epoll_create1(EPOLL_CLOEXEC);
+    return ep < 0 ? -errno : 0;
+}
+
+int ioloop_add(int fd, ioloop_fn fn, void *opaque)
+{
+    struct epoll_event ev = { .events = EPOLLIN };
+    int rc = ioloop_init();
+
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < MAX_BACKEND_FDS; i++) {
+        struct source *s = &backend_src[i];
+        if (s->fn)
+            continue;
+        *s = (struct source){ .kind = SRC_BACKEND, .fd = fd, .fn = fn, .opaque = opaque };
+        ev.data.ptr = s;
+        if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            s->fn = NULL;
+            return -errno;
+        }
+        return 0;
+    }
+    return -ENOSPC;
+}
+
+void ioloop_del(int fd)
+{
+    for (unsigned i = 0; i < MAX_BACKEND_FDS; i++)
+        if (backend_src[i].fn && backend_src[i].fd == fd) {
+            epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+            backend_src[i].fn = NULL;
+        }
+}
 
 #define UPCALL_WATCHDOG_MS 20
 
@@ -47,6 +111,8 @@ static struct source *watch_source(int kind, int fd)
         free(s);
         return NULL;
     }
+    s->next = sources;
+    sources = s;
     return s;
 }
 
@@ -62,16 +128,25 @@ static void drop_console_client(void)
     if (!con_client)
         return;
     epoll_ctl(ep, EPOLL_CTL_DEL, con_client->fd, NULL);
-    free(con_client);
+    source_free(con_client);
     con_client = NULL;
     conout_set_client(-1);
+}
+
+static void drop_fds(struct source *s)
+{
+    for (unsigned i = 0; i < s->nfds; i++)
+        if (s->fds[i] >= 0)
+            close(s->fds[i]);
+    s->nfds = 0;
 }
 
 static void unwatch(struct source *s)
 {
     epoll_ctl(ep, EPOLL_CTL_DEL, s->fd, NULL);
+    drop_fds(s);
     close(s->fd);
-    free(s);
+    source_free(s);
 }
 
 static int listen_unix(const char *path)
@@ -109,9 +184,35 @@ static void on_store_notify(struct vm *vm, int fd)
         hv_evtchn_set_pending(&vm->dom, vm->store_port);
 }
 
+/* Read what the client sent; file descriptors passed with it (SCM_RIGHTS)
+ * queue up for the request line they came with.  Bytes read, or <= 0. */
+static ssize_t recv_with_fds(struct source *s)
+{
+    char cbuf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
+    struct iovec iov = { s->buf + s->len, sizeof(s->buf) - 1 - s->len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+    ssize_t n = recvmsg(s->fd, &msg, MSG_CMSG_CLOEXEC);
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); n >= 0 && c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+            continue;
+        unsigned nfd = (unsigned)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        for (unsigned i = 0; i < nfd; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+            if (s->nfds < CTL_MAX_FDS)
+                s->fds[s->nfds++] = fd;
+            else
+                close(fd);
+        }
+    }
+    return n;
+}
+
 static void on_control(struct vm *vm, struct source *s)
 {
-    ssize_t n = read(s->fd, s->buf + s->len, sizeof(s->buf) - 1 - s->len);
+    ssize_t n = recv_with_fds(s);
     char *nl;
 
     if (n <= 0) {
@@ -121,15 +222,19 @@ static void on_control(struct vm *vm, struct source *s)
     s->len += (size_t)n;
     s->buf[s->len] = '\0';
     while ((nl = strchr(s->buf, '\n'))) {
-        char reply[1024];
+        char reply[8192];
+        struct ctl_fds fds = { s->fds, s->nfds };
         *nl = '\0';
-        control_handle(vm, s->buf, reply, sizeof(reply));
-        if (write(s->fd, reply, strlen(reply)) < 0) {
+        control_handle(vm, s->buf, s->fd, &fds, reply, sizeof(reply));
+        /* An empty reply is deferred: the command answers later. */
+        if (reply[0] && write(s->fd, reply, strlen(reply)) < 0) {
             /* client gone; EOF will follow */
         }
         s->len -= (size_t)(nl + 1 - s->buf);
         memmove(s->buf, nl + 1, s->len + 1);
     }
+    if (s->len == 0)
+        drop_fds(s); /* fds no request took */
     if (s->len == sizeof(s->buf) - 1) /* a line that never ends */
         unwatch(s);
 }
@@ -185,7 +290,20 @@ static void dispatch(struct vm *vm, struct source *s)
     case SRC_CTL_CLIENT:
         on_control(vm, s);
         break;
+    case SRC_BACKEND:
+        if (s->fn)
+            s->fn(s->opaque);
+        break;
     }
+}
+
+void ioloop_block_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, set, NULL);
 }
 
 static int setup_sources(struct vm *vm)
@@ -193,11 +311,7 @@ static int setup_sources(struct vm *vm)
     sigset_t set;
     int fd;
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    ioloop_block_signals(&set);
     fd = signalfd(-1, &set, SFD_CLOEXEC);
     if (fd < 0 || watch(SRC_SIGNAL, fd) || watch(SRC_WAKE, vm->wake_fd))
         return -errno;
@@ -222,16 +336,26 @@ static int setup_sources(struct vm *vm)
     return 0;
 }
 
+int ioloop_prepare(struct vm *vm)
+{
+    static bool done;
+    int rc = done ? 0 : ioloop_init();
+
+    if (done || rc)
+        return rc;
+    rc = setup_sources(vm);
+    done = rc == 0;
+    return rc;
+}
+
 int ioloop_run(struct vm *vm)
 {
     struct epoll_event evs[16];
     uint64_t last_watchdog = vm_now_ns();
+    bool watchdog = !getenv("XENO_NO_UPCALL_WATCHDOG"); /* for bisecting */
     int rc;
 
-    ep = epoll_create1(EPOLL_CLOEXEC);
-    if (ep < 0)
-        return -errno;
-    rc = setup_sources(vm);
+    rc = ioloop_prepare(vm);
     if (rc)
         return rc;
     for (;;) {
@@ -243,15 +367,23 @@ int ioloop_run(struct vm *vm)
         int n = epoll_wait(ep, evs, 16, UPCALL_WATCHDOG_MS);
         for (int i = 0; i < n; i++)
             dispatch(vm, evs[i].data.ptr);
+        vbd_tick(vm);
+        vif_tick(vm);
         uint64_t now = vm_now_ns();
-        if (now - last_watchdog >= UPCALL_WATCHDOG_MS * 1000000ull) {
+        if (now - last_watchdog >= UPCALL_WATCHDOG_MS * 1000000ull && watchdog) {
             last_watchdog = now;
             vm->upcalls_reasserted += hv_upcall_watchdog(&vm->dom);
         }
     }
-    if (vm->cfg.control_path)
+    while (sources) { /* the loop is over: nothing refers to them */
+        drop_fds(sources);
+        source_free(sources);
+    }
+    con_client = NULL;
+    bool confined = vm->cfg.seccomp || vm->cfg.jail.on; /* xend removes them */
+    if (vm->cfg.control_path && !confined)
         unlink(vm->cfg.control_path);
-    if (vm->cfg.console_socket)
+    if (vm->cfg.console_socket && !confined)
         unlink(vm->cfg.console_socket);
     return 0;
 }

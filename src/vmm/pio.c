@@ -54,6 +54,26 @@ static int pio_sleep(struct vcpu *v, uint16_t port, bool in, uint8_t *data,
     return 0;
 }
 
+/* The i8042's status and command port, for the one thing a guest without
+ * a keyboard uses it for: command 0xFE pulses the CPU reset line (Linux's
+ * native restart, e.g. a panic before its Xen reboot hooks exist, as
+ * Firecracker serves it).  Status 0: no data, input buffer empty, so the
+ * guest's kb_wait() does not spin. */
+static int pio_i8042(struct vcpu *v, uint16_t port, bool in, uint8_t *data,
+                     unsigned size)
+{
+    (void)port; (void)size;
+    if (in) {
+        data[0] = 0;
+        return 0;
+    }
+    if (data[0] == 0xfe) {
+        log_info("vcpu%u: reset through the keyboard controller (port 0x64, 0xfe)", v->id);
+        vm_request_stop(v->vm, XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_reboot);
+    }
+    return 0;
+}
+
 int rtc_io(uint16_t port, bool in, uint8_t *data);
 
 static int pio_rtc(struct vcpu *v, uint16_t port, bool in, uint8_t *data,
@@ -74,6 +94,7 @@ static const struct {
     { XENO_DEBUGCON_PORT, XENO_DEBUGCON_PORT, pio_debugcon },
     { XENO_ACPI_SLEEP_CTL_PORT, XENO_ACPI_SLEEP_STS_PORT, pio_sleep },
     { 0x70, 0x71, pio_rtc },
+    { 0x64, 0x64, pio_i8042 },
 };
 
 static uint32_t *port_counts; /* --verbose: exits per port */

@@ -5,14 +5,18 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <xen/sched.h>
 
 #include "common/log.h"
+#include "vmm/seccomp_policy.h"
 #include "xeno/exit.h"
 
 int vcpu_create(struct vm *vm, unsigned id)
@@ -22,6 +26,7 @@ int vcpu_create(struct vm *vm, unsigned id)
 
     v->vm = vm;
     v->id = id;
+    v->guest_online = id == 0; /* the others wait for INIT/SIPI */
     v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
     if (v->fd < 0 || size <= 0)
         return -errno;
@@ -71,15 +76,19 @@ int vcpu_set_boot_state(struct vcpu *v, uint64_t entry, uint64_t start_info)
     return ioctl(v->fd, KVM_SET_REGS, &r) < 0 ? -errno : 0;
 }
 
+/* Out of KVM_RUN (or not into it) soon: the loop then looks at its flags. */
+void vcpu_kick(struct vcpu *v)
+{
+    if (!v->started)
+        return;
+    __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    pthread_kill(v->thread, SIGUSR1);
+}
+
 void vm_kick_all(struct vm *vm)
 {
-    for (unsigned i = 0; i < vm->cfg.vcpus; i++) {
-        struct vcpu *v = &vm->vcpu[i];
-        if (!v->started)
-            continue;
-        __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-        pthread_kill(v->thread, SIGUSR1);
-    }
+    for (unsigned i = 0; i < vm->cfg.vcpus; i++)
+        vcpu_kick(&vm->vcpu[i]);
     pthread_mutex_lock(&vm->state_lock);
     pthread_cond_broadcast(&vm->state_cond);
     pthread_mutex_unlock(&vm->state_lock);
@@ -107,29 +116,63 @@ void vm_request_stop(struct vm *vm, int status)
     }
 }
 
-static void dump_state(struct vcpu *v, const char *why)
-{
-    struct kvm_regs r;
-    struct kvm_sregs s;
+static __thread struct vcpu *current_vcpu;
 
-    if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 || ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
-        log_err("vcpu%u: %s (state unavailable)", v->id, why);
-        return;
-    }
-    log_err("vcpu%u: %s: rip=%#llx rsp=%#llx rax=%#llx rbx=%#llx rcx=%#llx "
-            "rdx=%#llx rflags=%#llx cr0=%#llx cr3=%#llx cr4=%#llx efer=%#llx "
-            "cs=%#x/%s", v->id, why, r.rip, r.rsp, r.rax, r.rbx, r.rcx, r.rdx,
-            r.rflags, s.cr0, s.cr3, s.cr4, s.efer, s.cs.selector,
-            s.cs.l ? "64" : s.cs.db ? "32" : "16");
+struct vcpu *vcpu_current(void)
+{
+    return current_vcpu;
 }
 
-static bool wait_if_paused(struct vm *vm)
+/* A fatal exit: the crash report explains it; status says how we end. */
+static bool fatal(struct vcpu *v, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static bool fatal(struct vcpu *v, int status, const char *fmt, ...)
 {
+    char why[160];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    log_err("vcpu%u: %s", v->id, why);
+    crash_capture(v, why);
+    vm_request_stop(v->vm, status);
+    return false;
+}
+
+static const char *internal_error_name(uint32_t sub)
+{
+    switch (sub) {
+    case KVM_INTERNAL_ERROR_EMULATION: return "emulation failure";
+    case KVM_INTERNAL_ERROR_SIMUL_EX: return "exception while delivering an exception";
+    case KVM_INTERNAL_ERROR_DELIVERY_EV: return "event delivery failed";
+    default: return "unknown";
+    }
+}
+
+/* Until the domain runs and this vCPU is not VCPUOP_down; false: stop.
+ * A probe that comes meanwhile is answered with what is known. */
+static bool wait_to_run(struct vcpu *v)
+{
+    struct vm *vm = v->vm;
+
+    bool was_paused = false;
+
     pthread_mutex_lock(&vm->state_lock);
-    while (vm->paused && !vm->stopping)
+    while ((vm->paused || vcpu_must_wait(v)) && !vm->stopping) {
+        was_paused |= vm->paused;
+        if (v->probe_done != v->probe_req) {
+            if (vcpu_must_wait(v))
+                v->guest_online = false;
+            v->probe_done = v->probe_req;
+            pthread_cond_broadcast(&vm->state_cond);
+        }
         pthread_cond_wait(&vm->state_cond, &vm->state_lock);
+    }
     bool stop = vm->stopping;
     pthread_mutex_unlock(&vm->state_lock);
+    if (was_paused && !stop)
+        vmm_seccomp_selftest(VMM_THREAD_VCPU, "unpause");
     return !stop;
 }
 
@@ -147,9 +190,7 @@ static bool handle_exit(struct vcpu *v)
     case KVM_EXIT_XEN:
         if (hcall_handle_xen(v) == 0)
             return true;
-        log_err("vcpu%u: unexpected Xen exit type %u", v->id, run->xen.type);
-        vm_request_stop(v->vm, XENO_EXIT_VMM_ERROR);
-        return false;
+        return fatal(v, XENO_EXIT_VMM_ERROR, "unexpected Xen exit type %u", run->xen.type);
     case KVM_EXIT_MMIO:
         v->exits_mmio++;
         if (!run->mmio.is_write)
@@ -166,20 +207,17 @@ static bool handle_exit(struct vcpu *v)
         run->msr.error = 1;
         return true;
     case KVM_EXIT_SHUTDOWN:
-        log_info("vcpu%u: triple fault: domain crashed", v->id);
-        dump_state(v, "triple fault");
-        vm_request_stop(v->vm, XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_crash);
-        return false;
+        return fatal(v, XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_crash,
+                     "triple fault (KVM_EXIT_SHUTDOWN)");
     case KVM_EXIT_INTERNAL_ERROR:
-        dump_state(v, "KVM internal error (emulation failure): treating as crash");
-        vm_request_stop(v->vm, XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_crash);
-        return false;
+        return fatal(v, XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_crash,
+                     "KVM internal error %u (%s), %u data words, first %#llx: treated as a crash",
+                     run->internal.suberror, internal_error_name(run->internal.suberror),
+                     run->internal.ndata,
+                     run->internal.ndata ? (unsigned long long)run->internal.data[0] : 0ull);
     case KVM_EXIT_FAIL_ENTRY:
-        log_err("vcpu%u: VM entry failed, reason %#llx", v->id,
-                (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-        dump_state(v, "entry failure");
-        vm_request_stop(v->vm, XENO_EXIT_VMM_ERROR);
-        return false;
+        return fatal(v, XENO_EXIT_VMM_ERROR, "VM entry failed, hardware reason %#llx",
+                     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
     case KVM_EXIT_SYSTEM_EVENT:
         vm_request_stop(v->vm, run->system_event.type == KVM_SYSTEM_EVENT_RESET
                                    ? XENO_EXIT_SHUTDOWN_BASE + SHUTDOWN_reboot
@@ -189,26 +227,33 @@ static bool handle_exit(struct vcpu *v)
         return true;
     default:
         v->exits_other++;
-        log_err("vcpu%u: unhandled KVM exit %u", v->id, run->exit_reason);
-        dump_state(v, "unhandled exit");
-        vm_request_stop(v->vm, XENO_EXIT_VMM_ERROR);
-        return false;
+        return fatal(v, XENO_EXIT_VMM_ERROR, "unhandled KVM exit %u", run->exit_reason);
     }
 }
 
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
-    struct vm *vm = v->vm;
 
-    while (wait_if_paused(vm)) {
+    current_vcpu = v;
+    __atomic_store_n(&v->tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+    if (v->vm->cfg.seccomp) { /* before the guest's first instruction */
+        char err[160];
+        if (vmm_seccomp_install(VMM_THREAD_VCPU, err, sizeof(err))) {
+            fatal(v, XENO_EXIT_VMM_ERROR, "%s", err);
+            return NULL;
+        }
+        vmm_seccomp_selftest(VMM_THREAD_VCPU, NULL);
+    }
+    while (wait_to_run(v)) {
         int rc = ioctl(v->fd, KVM_RUN, 0);
         __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&v->probe_req, __ATOMIC_ACQUIRE) != v->probe_done)
+            vcpu_probe_self(v);
         if (rc < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
-            log_err("vcpu%u: KVM_RUN: %s", v->id, strerror(errno));
-            vm_request_stop(vm, XENO_EXIT_VMM_ERROR);
+            fatal(v, XENO_EXIT_VMM_ERROR, "KVM_RUN: %s", strerror(errno));
             break;
         }
         if (!handle_exit(v))
@@ -230,14 +275,19 @@ int vcpu_start(struct vcpu *v)
         sigaction(SIGUSR1, &sa, NULL); /* no SA_RESTART: KVM_RUN returns EINTR */
         handler_set = true;
     }
-    /* vCPU threads take only SIGUSR1; the I/O loop handles the rest. */
+    /* vCPU threads take only SIGUSR1 (and SIGSYS); the I/O loop handles the rest. */
     sigfillset(&all);
     sigdelset(&all, SIGUSR1);
+    sigdelset(&all, SIGSYS); /* blocked, a seccomp trap would kill unexplained */
     pthread_sigmask(SIG_SETMASK, &all, &old);
     rc = pthread_create(&v->thread, NULL, vcpu_thread, v);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc)
         return -rc;
     v->started = true;
+    /* Its thread id is known before the control socket answers (xend pins
+     * the threads as soon as it does). */
+    for (int i = 0; i < 100000 && !__atomic_load_n(&v->tid, __ATOMIC_ACQUIRE); i++)
+        usleep(10);
     return 0;
 }

@@ -15,10 +15,14 @@
 #include "common/log.h"
 #include "xeno/xs_ring.h"
 
-static int send_attach(int sock, const struct xs_ring_attach *a, const int fds[3])
+_Static_assert(VM_XS_TOKEN_LEN <= XS_RING_TOKEN_LEN, "token does not fit the attach");
+
+/* Version 1 without a token, else version 2 carrying it. */
+static int send_attach(int sock, const struct xs_ring_attach_token *a, const int fds[3])
 {
     char cbuf[CMSG_SPACE(3 * sizeof(int))];
-    struct iovec iov = { .iov_base = (void *)a, .iov_len = sizeof(*a) };
+    size_t len = a->a.version == XS_RING_ATTACH_VERSION ? sizeof(a->a) : sizeof(*a);
+    struct iovec iov = { .iov_base = (void *)a, .iov_len = len };
     struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
                           .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
     struct cmsghdr *cm;
@@ -30,7 +34,7 @@ static int send_attach(int sock, const struct xs_ring_attach *a, const int fds[3
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(3 * sizeof(int));
     memcpy(CMSG_DATA(cm), fds, 3 * sizeof(int));
-    if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*a))
+    if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)len)
         return -errno;
     if (recv(sock, &status, sizeof(status), MSG_WAITALL) != sizeof(status))
         return -EPROTO;
@@ -41,11 +45,11 @@ int xs_attach(struct vm *vm, char *err, size_t errlen)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
     uint64_t offset = vm->special - vm->mem + XENO_PAGE_SIZE; /* page 1 */
-    struct xs_ring_attach a = {
+    struct xs_ring_attach_token a = { .a = {
         .magic = XS_RING_ATTACH_MAGIC, .version = XS_RING_ATTACH_VERSION,
         .domid = vm->cfg.domid, .port = vm->store_port, .page_offset = offset,
         .gfn = XENO_XENSTORE_PFN,
-    };
+    } };
     int fds[3], rc;
 
     if (snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s",
@@ -63,6 +67,10 @@ int xs_attach(struct vm *vm, char *err, size_t errlen)
         snprintf(err, errlen, "cannot reach xenstored at %s: %s (is xenstored running?)",
                  addr.sun_path, strerror(errno));
         return rc;
+    }
+    if (vm->cfg.xs_token[0]) {
+        a.a.version = XS_RING_ATTACH_VERSION_TOKEN;
+        memcpy(a.token, vm->cfg.xs_token, strlen(vm->cfg.xs_token) + 1);
     }
     fds[0] = vm->mem_fd;
     fds[1] = vm->store_kick_fd;

@@ -1,4 +1,6 @@
-/* XS_CONTROL (dom0 only): run-time quota inspection and change, help. */
+/* XS_CONTROL: run-time quota inspection and change, backend tokens, help.
+ * Every command is domain 0's except "identify", which a socket
+ * connection sends to become a domain's backend (ident.c). */
 #include "dispatch.h"
 
 #include <stdarg.h>
@@ -10,6 +12,7 @@ struct ctl_cmd {
     const char *name;
     int (*fn)(struct xs_req *r, const char **argv, int argc);
     const char *help;
+    bool open; /* not only domain 0's */
 };
 
 struct strbuf {
@@ -118,19 +121,41 @@ static int ctl_stats(struct xs_req *r, const char **argv, int argc)
     return reply_str(r, buf);
 }
 
+static int ctl_authorise(struct xs_req *r, const char **argv, int argc)
+{
+    uint32_t domid;
+    if (argc != 2 || req_domid(argv[0], &domid))
+        return -EINVAL;
+    if (r->conn->ro) /* socket_ro may be group-readable: no grants there */
+        return -EROFS;
+    return ident_authorise(r->core, domid, argv[1]);
+}
+
+static int ctl_identify(struct xs_req *r, const char **argv, int argc)
+{
+    return argc == 1 ? ident_identify(r->conn, argv[0]) : -EINVAL;
+}
+
 static int ctl_help(struct xs_req *r, const char **argv, int argc);
 
 static const struct ctl_cmd ctl_cmds[] = {
     { "quota", ctl_quota,
-      "[<domid>|<quota> <value>]: show quotas, a domain's usage, or set" },
-    { "quota-set", ctl_quota_set, "<quota> <value>: set a quota" },
-    { "stats", ctl_stats, ": requests served, nodes, connections" },
-    { "help", ctl_help, ": list commands" },
+      "[<domid>|<quota> <value>]: show quotas, a domain's usage, or set",
+      false },
+    { "quota-set", ctl_quota_set, "<quota> <value>: set a quota", false },
+    { "stats", ctl_stats, ": requests served, nodes, connections", false },
+    { "authorise", ctl_authorise,
+      "<domid> <token>: the token's holder may become domid's backend",
+      false },
+    { "identify", ctl_identify,
+      "<token>: this connection becomes the token's domain's backend",
+      true },
+    { "help", ctl_help, ": list commands", false },
 };
 
 static int ctl_help(struct xs_req *r, const char **argv, int argc)
 {
-    char buf[512];
+    char buf[1024];
     size_t len = 0;
     (void)argv;
     (void)argc;
@@ -150,9 +175,13 @@ int op_control(struct xs_req *r)
     int n = wire_split(r->body, r->hdr->len, argv, 8);
 
     if (n < 1)
-        return -EINVAL;
-    for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(*ctl_cmds); i++)
-        if (!strcmp(argv[0], ctl_cmds[i].name))
-            return ctl_cmds[i].fn(r, argv + 1, n - 1);
-    return -EINVAL;
+        return conn_is_priv(r->conn) ? -EINVAL : -EACCES;
+    for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(*ctl_cmds); i++) {
+        if (strcmp(argv[0], ctl_cmds[i].name))
+            continue;
+        if (!ctl_cmds[i].open && !conn_is_priv(r->conn))
+            return -EACCES;
+        return ctl_cmds[i].fn(r, argv + 1, n - 1);
+    }
+    return conn_is_priv(r->conn) ? -EINVAL : -EACCES;
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct xs_op xs_ops[] = {
-    { XS_CONTROL, op_control, XS_F_PRIV },
+    { XS_CONTROL, op_control, 0 }, /* per command: see control.c */
     { XS_DIRECTORY, op_directory, XS_F_TXN },
     { XS_READ, op_read, XS_F_TXN },
     { XS_GET_PERMS, op_get_perms, XS_F_TXN },
@@ -59,13 +59,29 @@ int req_args(struct xs_req *r, const char **argv, uint32_t want)
     return n == (int)want ? 0 : -EINVAL;
 }
 
-/* A node path (not a special @name), made absolute and validated. */
+/* The connection's path scope (ident_gate) for this op; when refused,
+ * frees *abs and sets it NULL. */
+int req_gate(struct xs_req *r, char **abs)
+{
+    int rc = ident_gate(r->conn, *abs,
+                        r->flags & XS_F_WRITE ? XS_P_WRITE : XS_P_READ);
+    if (rc) {
+        xs_free(*abs);
+        *abs = NULL;
+    }
+    return rc;
+}
+
+/* A node path (not a special @name), made absolute, validated and within
+ * the connection's scope. */
 int req_path(struct xs_req *r, const char *in, char **abs)
 {
     size_t strip;
+    int rc;
     if (in[0] == '@')
         return -EINVAL;
-    return path_canon(r->conn, in, abs, &strip);
+    rc = path_canon(r->conn, in, abs, &strip);
+    return rc ? rc : req_gate(r, abs);
 }
 
 int req_domid(const char *s, uint32_t *domid)
@@ -85,6 +101,9 @@ static int req_check(struct xs_req *r, const struct xs_op *op)
 {
     if (!op)
         return -EINVAL;
+    r->flags = op->flags;
+    if (r->conn->ident == XS_ID_NONE && op->type != XS_CONTROL)
+        return -EACCES;
     if ((op->flags & XS_F_PRIV) && !conn_is_priv(r->conn))
         return -EACCES;
     if ((op->flags & XS_F_WRITE) && r->conn->ro)
@@ -162,6 +181,7 @@ void xs_core_destroy(struct xs_core *c)
 {
     while (c->conns)
         conn_free(c->conns);
+    ident_free_all(c);
     map_destroy(&c->base);
     xs_free(c->doms);
     c->doms = NULL;

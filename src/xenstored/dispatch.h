@@ -12,6 +12,7 @@ struct xs_req {
     const struct xsd_sockmsg *hdr;
     char *body;
     struct xs_view view;
+    uint32_t flags;       /* the op's XS_F_* */
     char *reply;          /* xs_malloc'd; NULL means "OK" */
     uint32_t rlen;
     struct xs_watch *fire_new; /* a new watch fires once, after the reply */
@@ -35,6 +36,7 @@ int reply_buf(struct xs_req *r, const void *p, size_t len);
 int reply_str(struct xs_req *r, const char *s);
 int req_args(struct xs_req *r, const char **argv, uint32_t want);
 int req_path(struct xs_req *r, const char *in, char **abs);
+int req_gate(struct xs_req *r, char **abs);
 int req_domid(const char *s, uint32_t *domid);
 
 int op_read(struct xs_req *r);

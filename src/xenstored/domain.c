@@ -140,6 +140,7 @@ int domain_release(struct xs_core *c, uint32_t domid)
     if (c->persist && c->persist->dom_del)
         c->persist->dom_del(c->persist_opaque, domid);
     domain_revoke(c, domid);
+    ident_release(c, domid);
     watch_fire(c, "@releaseDomain", false, NULL, 0);
     return 0;
 }

@@ -29,6 +29,7 @@ struct io_conn {
     struct io_conn *next;        /* all io connections */
     struct io_conn *next_dirty;  /* needs servicing this iteration */
     bool dirty, closing, broken;
+    bool peer_trusted; /* SO_PEERCRED: root or our uid (io_peer_trusted) */
     bool consumed; /* ring: requests taken since the last notify */
     bool partial;  /* ring: part of a message waits in the ring */
     struct xs_framer fr;
@@ -66,6 +67,7 @@ struct io_conn *io_accept(int lfd, enum io_kind kind,
 void io_process_input(struct io_conn *ioc,
                       int (*fill)(struct io_conn *ioc));
 void io_trace_out(struct io_conn *ioc);
+bool io_peer_trusted(int fd);
 void io_trace(struct io_conn *ioc, const char *dir,
               const struct xsd_sockmsg *h, const char *body);
 

@@ -18,9 +18,11 @@ static int one_path(struct xs_req *r, char **abs)
 static int perms_path(struct xs_req *r, const char *in, char **abs)
 {
     size_t strip;
-    if (in[0] == '@')
-        return path_canon(r->conn, in, abs, &strip);
-    return req_path(r, in, abs);
+    int rc;
+    if (in[0] != '@')
+        return req_path(r, in, abs);
+    rc = path_canon(r->conn, in, abs, &strip);
+    return rc ? rc : req_gate(r, abs);
 }
 
 /* Read-permission access to one node, handed to emit() for the reply. */

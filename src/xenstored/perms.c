@@ -82,9 +82,17 @@ size_t perms_format(const struct xs_perm *p, uint32_t n, char *buf,
     return off;
 }
 
+/* Full domain 0: privileged requests, no quotas, every node. */
 bool conn_is_priv(const struct xs_conn *conn)
 {
-    return conn->domid == 0;
+    return conn->domid == 0 && conn->ident == XS_ID_DOM0;
+}
+
+/* Domain 0 as node owner and permission holder: also a backend, whose
+ * reach ident_gate limits by path. */
+bool conn_acts_dom0(const struct xs_conn *conn)
+{
+    return conn->domid == 0 && conn->ident != XS_ID_NONE;
 }
 
 static bool perm_matches(uint32_t id, uint32_t domid, uint32_t target)
@@ -101,7 +109,9 @@ uint32_t perms_for(const struct xs_core *c, const struct xs_conn *conn,
     const uint32_t all = XS_P_READ | XS_P_WRITE | XS_P_OWNER;
     uint32_t target = conn_target(conn);
     (void)c;
-    if (conn_is_priv(conn))
+    if (conn->ident == XS_ID_NONE)
+        return XS_P_NONE;
+    if (conn_acts_dom0(conn))
         return all;
     if (n == 0)
         return XS_P_NONE;

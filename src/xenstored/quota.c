@@ -50,7 +50,7 @@ int quota_check_nodes(struct xs_view *v, int delta)
     const struct xs_domain *d;
     int64_t cur;
 
-    if (conn_is_priv(v->conn))
+    if (conn_acts_dom0(v->conn)) /* the nodes are domain 0's */
         return 0;
     d = domain_find(v->core, v->conn->domid);
     cur = d ? d->nodes : 0;

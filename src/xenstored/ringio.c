@@ -195,18 +195,33 @@ static int ring_map(struct io_conn *ioc, int memfd, uint64_t off)
     return 0;
 }
 
+_Static_assert(XS_RING_TOKEN_LEN > XS_TOKEN_MAX, "ring token field too short");
+
+/* A token names the one domain it may attach; no token: trusted peers. */
+static int ring_authorise(struct io_conn *ioc, const struct xs_ring_attach *a,
+                          const char *tok)
+{
+    uint32_t domid;
+    if (tok[0])
+        return ident_claim(&xsd.core, tok, XS_TOK_RING, a->domid, &domid);
+    return ioc->peer_trusted ? 0 : -EACCES;
+}
+
 static int ring_attach(struct io_conn *ioc, const struct xs_ring_attach *a,
-                       int fds[3])
+                       const char *tok, int fds[3])
 {
     struct xs_domain *d;
     int rc;
 
-    if (a->magic != XS_RING_ATTACH_MAGIC || a->version != XS_RING_ATTACH_VERSION ||
+    if (a->magic != XS_RING_ATTACH_MAGIC ||
         a->domid == 0 || a->domid >= DOMID_FIRST_RESERVED_)
         return -EINVAL;
     d = domain_find(&xsd.core, a->domid);
     if (d && d->conn)
         return -EBUSY;
+    rc = ring_authorise(ioc, a, tok);
+    if (rc)
+        return rc;
     rc = ring_map(ioc, fds[0], a->page_offset);
     if (rc)
         return rc;
@@ -235,7 +250,21 @@ static int ring_attach(struct io_conn *ioc, const struct xs_ring_attach *a,
     return 0;
 }
 
-static int ring_recv_attach(int fd, struct xs_ring_attach *a, int fds[3])
+/* Version 1 (no token) or 2 (token): the size must match the version. */
+static int ring_check_msg(struct xs_ring_attach_token *m, size_t n)
+{
+    if (n == sizeof(m->a) && m->a.version == XS_RING_ATTACH_VERSION) {
+        m->token[0] = 0;
+        return 0;
+    }
+    if (n == sizeof(*m) && m->a.version == XS_RING_ATTACH_VERSION_TOKEN &&
+        memchr(m->token, 0, sizeof(m->token)))
+        return 0;
+    return -EINVAL;
+}
+
+static int ring_recv_attach(int fd, struct xs_ring_attach_token *a,
+                            int fds[3])
 {
     char cbuf[CMSG_SPACE(3 * sizeof(int))];
     struct iovec iov = { a, sizeof(*a) };
@@ -256,9 +285,9 @@ static int ring_recv_attach(int fd, struct xs_ring_attach *a, int fds[3])
         memcpy(fds, CMSG_DATA(cm), (nfd < 3 ? nfd : 3) * sizeof(int));
         for (size_t i = 3; i < nfd; i++)
             close(((int *)CMSG_DATA(cm))[i]);
-        if (nfd != 3 || (size_t)n != sizeof(*a) || (mh.msg_flags & MSG_CTRUNC))
+        if (nfd != 3 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)))
             return -EINVAL;
-        return 0;
+        return ring_check_msg(a, (size_t)n);
     }
     return -EINVAL;
 }
@@ -267,7 +296,7 @@ static void ring_ctl_event(struct ev *ev, uint32_t events)
 {
     struct io_conn *ioc = (struct io_conn *)((char *)ev -
                                              offsetof(struct io_conn, ctl));
-    struct xs_ring_attach a;
+    struct xs_ring_attach_token a;
     int fds[3] = { -1, -1, -1 };
     int32_t rc;
     char drain[64];
@@ -285,7 +314,7 @@ static void ring_ctl_event(struct ev *ev, uint32_t events)
     if (rc == -EAGAIN)
         return;
     if (!rc)
-        rc = ring_attach(ioc, &a, fds);
+        rc = ring_attach(ioc, &a.a, a.token, fds);
     for (int i = 0; i < 3; i++)
         if (fds[i] >= 0)
             close(fds[i]);

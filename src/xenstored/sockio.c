@@ -1,5 +1,6 @@
 /* Unix-socket clients: `socket` (read-write) and `socket_ro` (read-only),
- * both domain 0. */
+ * domain 0 when the peer is trusted (io_peer_trusted), else nobody until
+ * it identifies with a backend token (ident.c). */
 #include "io.h"
 
 #include "common/log.h"
@@ -44,8 +45,12 @@ static void sock_accept(struct ev *ev, uint32_t events)
     if (!ioc)
         return;
     ioc->conn = conn_new(&xsd.core, 0, l->ro, &io_conn_ops, ioc);
-    if (!ioc->conn)
+    if (!ioc->conn) {
         ioc->closing = true;
+        return;
+    }
+    if (!ioc->peer_trusted)
+        ioc->conn->ident = XS_ID_NONE;
 }
 
 static int sock_fill(struct io_conn *ioc)

@@ -161,7 +161,7 @@ static int create_chain(struct xs_view *v, const char *path)
     n = node_new(path);
     if (!n || node_set_perms(n, parent->perms, parent->nperms))
         goto out;
-    if (!conn_is_priv(v->conn))
+    if (!conn_acts_dom0(v->conn)) /* a backend's nodes stay domain 0's */
         n->perms[0].id = v->conn->domid;
     rc = add_to_parent(v, path);
     if (rc)

@@ -31,6 +31,8 @@ int watch_add(struct xs_conn *conn, const char *path, const char *token,
     size_t strip;
     int rc = path_canon(conn, path, &abs, &strip);
 
+    if (!rc && (rc = ident_gate(conn, abs, XS_P_READ)))
+        xs_free(abs); /* only where the connection may read */
     if (rc)
         return rc;
     if (watch_find(conn, abs, token, &pp)) {

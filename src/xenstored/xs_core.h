@@ -122,6 +122,29 @@ struct xs_event {
 struct xs_core;
 struct xs_conn;
 
+/* Who a connection speaks for (ident.c).  Rings are their domain; socket
+ * connections start as domain 0 (trusted peer) or as nobody (any other
+ * uid), and either may turn, once, into the backend of one domain by
+ * presenting the token the toolstack registered for it. */
+enum xs_ident {
+    XS_ID_DOM0 = 0, /* full domain 0 (or the ring's own domain) */
+    XS_ID_BACKEND,  /* a VMM: domain 0 limited to one domain's backends */
+    XS_ID_NONE,     /* untrusted peer: nothing but "identify" */
+};
+
+/* What a token may be spent on: one socket identify, one ring attach. */
+enum xs_token_use { XS_TOK_SOCKET = 1, XS_TOK_RING = 2 };
+
+#define XS_TOKEN_MIN 16
+#define XS_TOKEN_MAX 64
+
+struct xs_token {
+    struct xs_token *next;
+    uint32_t domid;
+    uint32_t spent; /* xs_token_use bits already used */
+    char tok[XS_TOKEN_MAX + 1];
+};
+
 /* The shell's side of a connection. */
 struct xs_conn_ops {
     void (*output)(struct xs_conn *conn);  /* new bytes were queued */
@@ -133,6 +156,8 @@ struct xs_conn {
     struct xs_core *core;
     uint32_t domid;
     bool ro;
+    enum xs_ident ident;
+    uint32_t be_domid; /* XS_ID_BACKEND: the domain served */
     struct xs_watch *watches;
     uint32_t nwatches;
     struct xs_txn *txns;
@@ -168,6 +193,7 @@ struct xs_core {
     size_t ndoms, capdoms;
     struct xs_conn *conns;
     struct xs_watch *gwatches;
+    struct xs_token *tokens; /* registered backend tokens (not persisted) */
     const struct xs_persist_ops *persist;
     void *persist_opaque;
     bool dirty; /* base changed since last commit */
@@ -225,6 +251,17 @@ size_t perms_format(const struct xs_perm *p, uint32_t n, char *buf,
 uint32_t perms_for(const struct xs_core *c, const struct xs_conn *conn,
                    const struct xs_perm *p, uint32_t n);
 bool conn_is_priv(const struct xs_conn *conn);
+bool conn_acts_dom0(const struct xs_conn *conn);
+
+/* ident.c: backend tokens and the path scope of a backend connection */
+int ident_authorise(struct xs_core *c, uint32_t domid, const char *tok);
+int ident_claim(struct xs_core *c, const char *tok, enum xs_token_use use,
+                uint32_t want_domid, uint32_t *domid);
+int ident_identify(struct xs_conn *conn, const char *tok);
+void ident_drop(struct xs_core *c, uint32_t domid);
+void ident_release(struct xs_core *c, uint32_t domid);
+void ident_free_all(struct xs_core *c);
+int ident_gate(const struct xs_conn *conn, const char *abs, uint32_t need);
 
 /* transaction.c: a view is the base tree or a transaction overlay */
 struct xs_view {

@@ -3,10 +3,13 @@
 #
 #   run-guest.sh VMM GUEST EXPECTED_EXIT [--vcpus N] [--memory MiB]
 #                [--cmdline STR] [--expect-text STR]... [--timeout S]
+#                [--expect-log REGEX]...
 #
 # Passes when the VMM exits with EXPECTED_EXIT within the timeout (60 s),
 # the console shows at least one "PASS " line, no "FAIL" line, and every
-# --expect-text string.  On failure it says why and shows the console.
+# --expect-text string.  With --expect-log the VMM also gets --log FILE
+# (as xend starts it) and every extended REGEX must match a line of that
+# file.  On failure it says why and shows the console.
 set -u
 
 die() { echo "run-guest: $*" >&2; exit 1; }
@@ -17,7 +20,9 @@ shift 3
 vcpus=1 memory=64 cmdline= timeout=60
 expect_file=$(mktemp) || die "mktemp failed"
 log=$(mktemp) || die "mktemp failed"
-trap 'rm -f "$expect_file" "$log"' EXIT INT TERM
+logre_file=$(mktemp) || die "mktemp failed"
+vmm_log=$(mktemp) || die "mktemp failed"
+trap 'rm -f "$expect_file" "$log" "$logre_file" "$vmm_log"' EXIT INT TERM
 while [ $# -gt 0 ]; do
 	[ $# -ge 2 ] || die "option $1 needs a value"
 	case $1 in
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
 	--cmdline) cmdline=$2 ;;
 	--timeout) timeout=$2 ;;
 	--expect-text) printf '%s\n' "$2" >>"$expect_file" ;;
+	--expect-log) printf '%s\n' "$2" >>"$logre_file" ;;
 	*) die "unknown option $1" ;;
 	esac
 	shift 2
@@ -42,6 +48,7 @@ fi
 
 set -- --kernel "$guest" --memory "$memory" --vcpus "$vcpus"
 [ -n "$cmdline" ] && set -- "$@" --cmdline "$cmdline"
+[ -s "$logre_file" ] && set -- "$@" --log "$vmm_log"
 echo "run-guest: $vmm $* (timeout ${timeout}s)"
 timeout -k 5 "$timeout" "$vmm" "$@" </dev/null >"$log" 2>&1
 status=$?
@@ -76,11 +83,20 @@ else
 			break
 		fi
 	done <"$expect_file"
+	while [ -z "$reason" ] && IFS= read -r re; do
+		if ! grep -qE -- "$re" "$vmm_log"; then
+			reason="no line of the VMM log (--log) matches /$re/"
+		fi
+	done <"$logre_file"
 fi
 
 if [ -n "$reason" ]; then
 	echo "----- console (last 200 lines) -----"
 	tail -n 200 "$log"
+	if [ -s "$logre_file" ]; then
+		echo "----- VMM log (last 100 lines) -----"
+		tail -n 100 "$vmm_log"
+	fi
 	echo "------------------------------------"
 	echo "run-guest: FAILED: $(basename "$guest"): $reason" >&2
 	exit 1

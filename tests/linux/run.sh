@@ -18,13 +18,26 @@ mkdir -p "$out"
 initrd=$out/guest-$name.cpio.gz
 adds=()
 for f in "$root"/tests/linux/guest/*.sh; do adds+=(--add "$f=/t/$(basename "$f")"); done
-"$root/scripts/mkguest/initramfs.sh" "$initrd" "${adds[@]}" >/dev/null || exit 1
+# A scenario names the guest modules it needs on a "# guest-modules: a,b" line.
+mods=$(sed -n 's/^# guest-modules: *//p' "$root/tests/linux/scenarios/$name.sh" | head -1)
+"$root/scripts/mkguest/initramfs.sh" "$initrd" ${mods:+--modules "$mods"} "${adds[@]}" >/dev/null || exit 1
+# ... and may ask for a longer test-host limit on a "# testhost-timeout: S" line.
+limit=$(sed -n 's/^# testhost-timeout: *\([0-9]*\).*/\1/p' "$root/tests/linux/scenarios/$name.sh" | head -1)
+# A scenario may prepare files here first (scenarios/NAME.prep OUTDIR:
+# quick on the host, minutes under the test host's emulation); it finds
+# them in $XENO_PREP (read-only in the test host).
+prep=$out/prep-$name
+if [ -e "$root/tests/linux/scenarios/$name.prep" ]; then
+    rm -rf "$prep" && mkdir -p "$prep" &&
+        bash "$root/tests/linux/scenarios/$name.prep" "$prep" || { echo "FAIL: $name.prep"; exit 1; }
+fi
 
 inner=$out/inner-$name.sh
 cat >"$inner" <<EOS
 #!/bin/bash
 export XENO_VMM=$(printf %q "$vmm") XENO_XENSTORED=$(printf %q "$xsd")
 export XENO_KERNEL=$(printf %q "$kernel") XENO_INITRD=$(printf %q "$initrd")
+export XENO_PREP=$(printf %q "$prep")
 export WORK=\$(mktemp -d)
 exec bash $(printf %q "$root/tests/linux/scenarios/$name.sh")
 EOS
@@ -35,15 +48,32 @@ if [ "$where" = direct ]; then
     exec "$inner"
 fi
 # 124 (timeout, or the test host's kernel reporting a soft lockup: nested
-# emulation on a loaded host) and 125 (the test host did not boot) say
-# nothing about xeno: run once more, and say so.  Assertion failures (1)
-# are never retried.
+# emulation on a loaded host) and 125 (the test host did not boot, or its
+# own kernel died) say nothing about xeno: run once more, and say so, with
+# how often that was needed (scripts/testhost/runs-summary.sh, from the run
+# log).  Assertion failures (1) are never retried.
+retry_stats() {
+    local log
+    log=$(xeno_cache_dir)/testhost-runs.log
+    [ -r "$log" ] || return 0
+    awk -v sc="linux-$name" '
+        { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+        v["scenario"] == sc { if (v["attempt"] == 1) first++; else retried++ }
+        END { printf "linux/%s: retries so far: %d of %d test-host runs of this test needed one (%s)\n",
+                     substr(sc, 7), retried + 0, first + 0, FILENAME }' "$log"
+}
 for attempt in 1 2; do
-    "$root/tests/system/run-in-testhost.sh" --timeout 600 "$inner"
+    XENO_TESTHOST_LABEL=linux-$name XENO_TESTHOST_ATTEMPT=$attempt \
+        "$root/tests/system/run-in-testhost.sh" --timeout "${limit:-600}" "$inner"
     rc=$?
     case $rc in
-    124|125) [ $attempt = 1 ] && echo "linux/$name: test host failed (exit $rc): retrying once" ;;
-    *) exit $rc ;;
+    124|125) if [ $attempt = 1 ]; then
+                 echo "linux/$name: RETRY: test host failed (exit $rc; see run.sh's message above): retrying once"
+                 retry_stats
+             else
+                 echo "linux/$name: the retry failed too (exit $rc)"
+             fi ;;
+    *) [ $attempt = 2 ] && echo "linux/$name: the retry ran the test (exit $rc)"; exit $rc ;;
     esac
 done
 exit $rc

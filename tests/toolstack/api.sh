@@ -50,6 +50,26 @@ check_eq "pause Domain-0 refused" 400 "$(code -X POST -d '{"op":"pause"}' "$URL/
 check_eq "path with slashes is 404" 404 "$(code "$URL/xend/domain/web/../../etc")"
 check_eq "long path is 404/414" 414 "$(code "$URL/xend/domain/$(head -c 600 /dev/zero | tr '\0' a)")"
 
+# virtual block devices: /xend/domain/DOM/vbd[/VDEV]
+truncate -s 1M "$T/api.img" "$T/api2.img"
+check_eq "GET vbd list" 200 "$(code "$URL/xend/domain/web/vbd")"
+check_match "empty at first" '"vbds":\[\]' "$(body "$URL/xend/domain/web/vbd" | tr -d ' \n')"
+disk='{"disk":{"kind":"file","target":"'$T/api.img'","vdev":"xvdb","writable":true}}'
+check_eq "POST vbd attaches" 200 "$(code -X POST -d "$disk" "$URL/xend/domain/web/vbd")"
+check_match "and answers with the list" '"devid":51728' "$(body "$URL/xend/domain/web/vbd" | tr -d ' \n')"
+check_eq "the same vdev again is 409" 409 "$(code -X POST -d "$disk" "$URL/xend/domain/web/vbd")"
+check_eq "xm's words work too" 200 "$(code -X POST -d '{"target":"file:'$T/api2.img'","vdev":"xvdc","mode":"r"}' "$URL/xend/domain/1/vbd")"
+check_eq "a disk in read-write use is 409" 409 "$(code -X POST -d '{"target":"file:'$T/api.img'","vdev":"xvdd","mode":"r"}' "$URL/xend/domain/web/vbd")"
+check_match "saying who uses it" 'used by domain 1 \(web\) as xvdb read-write' "$(body -X POST -d '{"target":"file:'$T/api.img'","vdev":"xvdd","mode":"r"}' "$URL/xend/domain/web/vbd")"
+check_eq "a missing image is 400" 400 "$(code -X POST -d '{"target":"file:/nonexistent","vdev":"xvdd","mode":"r"}' "$URL/xend/domain/web/vbd")"
+check_eq "no disk in the body is 400" 400 "$(code -X POST -d '{}' "$URL/xend/domain/web/vbd")"
+check_eq "a relative target is 400" 400 "$(code -X POST -d '{"target":"rel.img","vdev":"xvdd","mode":"r"}' "$URL/xend/domain/web/vbd")"
+check_eq "vbd of an unknown domain is 404" 404 "$(code "$URL/xend/domain/ghost/vbd")"
+check_eq "DELETE vbd detaches" 200 "$(code -X DELETE "$URL/xend/domain/web/vbd/xvdc")"
+check_eq "by number too" 200 "$(code -X DELETE "$URL/xend/domain/web/vbd/51728")"
+check_eq "an unknown vdev is 404" 404 "$(code -X DELETE "$URL/xend/domain/web/vbd/xvdb")"
+check_eq "GET on one vbd is 405" 405 "$(code "$URL/xend/domain/web/vbd/xvdb")"
+
 # a web page can't drive xend through the user's browser
 check_eq "POST without JSON content type is 415" 415 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d "$cfg" "$URL/xend/domain")"
 check_eq "POST as text/plain is 415" 415 "$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: text/plain' -X POST -d '{"op":"destroy"}' "$URL/xend/domain/web")"
@@ -108,6 +128,11 @@ check_eq "unpause" 200 "$(code -X POST -d '{"op":"unpause"}' "$URL/xend/domain/w
 check_eq "mem_set above maxmem is 400" 400 "$(code -X POST -d '{"op":"mem_set","memory":999}' "$URL/xend/domain/web")"
 check_eq "mem_set down" 200 "$(code -X POST -d '{"op":"mem_set","memory":128}' "$URL/xend/domain/web")"
 check_eq "memory now 128" 128 "$(dom_field web memory)"
+check_eq "mem_max above maxmem is 400" 400 "$(code -X POST -d '{"op":"mem_max","memory":999}' "$URL/xend/domain/web")"
+check_eq "mem_max without memory is 400" 400 "$(code -X POST -d '{"op":"mem_max"}' "$URL/xend/domain/web")"
+check_eq "mem_max" 200 "$(code -X POST -d '{"op":"mem_max","memory":200}' "$URL/xend/domain/web")"
+check_eq "mem_max shown" 200 "$(dom_field web mem_max)"
+check_eq "mem_set above mem_max is 400" 400 "$(code -X POST -d '{"op":"mem_set","memory":250}' "$URL/xend/domain/web")"
 check_eq "mem_set dom0 below min refused" 409 "$(code -X POST -d '{"op":"mem_set","memory":100}' "$URL/xend/domain/0")"
 check_eq "mem_set dom0 too big refused" 409 "$(code -X POST -d '{"op":"mem_set","memory":4000}' "$URL/xend/domain/0")"
 check_eq "mem_set dom0" 200 "$(code -X POST -d '{"op":"mem_set","memory":512}' "$URL/xend/domain/0")"

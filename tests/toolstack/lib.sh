@@ -3,6 +3,20 @@
 # Usage: . lib.sh; needs $BUILD_XEND $BUILD_XM $FAKE_VMM from the caller.
 
 set -u
+# Domains with vifs get taps and bridges: every test runs in a network
+# namespace of its own (root: unshare -n; else a user namespace too), with
+# a mount namespace whose /sys shows that network, so the host's network
+# is never touched.
+if [ -z "${XENO_TEST_NETNS:-}" ] && command -v unshare >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then XENO_NS="unshare -nm"; else XENO_NS="unshare -rnm"; fi
+    if $XENO_NS true 2>/dev/null; then
+        export XENO_TEST_NETNS=1
+        # the same shell again (sh or bash, as the script asked)
+        exec $XENO_NS sh -c 'mount -t sysfs sysfs /sys 2>/dev/null
+            ip link set lo up 2>/dev/null; exec "$@"' sh \
+            "$(readlink /proc/$$/exe)" "$0" "$@"
+    fi
+fi
 BUILD_XEND=$(realpath "$BUILD_XEND") BUILD_XM=$(realpath "$BUILD_XM")
 FAKE_VMM=$(realpath "$FAKE_VMM")
 VMM_MONITOR=${VMM_MONITOR:-$(dirname "$BUILD_XEND")/xeno-vmm-monitor}

@@ -10,6 +10,8 @@ gone() { ! exists "$1"; }
 state_is() { [ "$(dom_field "$1" state)" = "$2" ]; }
 
 write_conf
+export FAKE_VMM_EARLY_EXIT=early:103    # the domain named early crashes at once
+export FAKE_VMM_SHUTDOWN_CRASH=sdcrash  # and sdcrash* when told to shut down
 start_xend || exit 1
 
 # reboot -> on_reboot=restart: same domain, new VMM
@@ -34,6 +36,18 @@ check "shutdown -w of a restarting domain" timeout 10 "$BUILD_XM" shutdown -w sw
 check_eq "it restarted" 1 "$(dom_field sw restarts)"
 xm destroy sw
 
+# xm shutdown -w of a domain that crashes instead: an error, never "terminated"
+xm create "$(mkcfg sdcrash 'on_crash = "destroy"')" >/dev/null
+out=$(timeout 10 "$BUILD_XM" shutdown -w sdcrash 2>&1); rc=$?
+check "shutdown -w of a domain that crashed (destroyed) fails" test "$rc" != 0
+check_match "... saying it crashed" 'sdcrash\) crashed instead of shutting down' "$out"
+check_fails "... and not that it terminated" sh -c "echo '$out' | grep -q terminated"
+xm create "$(mkcfg sdcrash 'on_crash = "preserve"')" >/dev/null
+out=$(timeout 10 "$BUILD_XM" shutdown -w sdcrash 2>&1); rc=$?
+check "shutdown -w of a domain that crashed (preserved) fails" test "$rc" != 0
+check_match "... saying it crashed" 'sdcrash\) crashed instead of shutting down' "$out"
+xm destroy sdcrash
+
 # crash -> preserve: kept, no VMM, shown as crashed, memory still counted
 xm create "$(mkcfg keep 'on_crash = "preserve"')" >/dev/null
 ctl_send keep '{"cmd":"test-exit","status":103}' >/dev/null
@@ -41,8 +55,44 @@ check "crash with preserve keeps the domain" wait_for 5 state_is keep crashed
 check_match "xm list shows c" 'keep +[0-9]+ +256 +1 +----c-' "$(xm list keep)"
 check_eq "preserved domain has no VMM" 0 "$(dom_field keep pid)"
 check_fails "console of a preserved domain refused" xm console keep
+check_match "dmesg names the crashed domain and its log" \
+    "domain [0-9]+ \\(keep\\) crashed: see $T/[^ ]*/domain-keep\\.log\$" "$(xm dmesg)"
 check "destroy a preserved domain" xm destroy keep
 check "preserved domain gone" gone keep
+
+# A guest that crashes before xend hears its VMM answer still ran: the
+# create succeeds and on_crash applies (it is not a failure to start).
+check "create of a guest that crashes at once succeeds" \
+    xm create "$(mkcfg early 'on_crash = "preserve"')"
+check "it is preserved as crashed" wait_for 5 state_is early crashed
+check_match "dmesg: crashed, not failed to start" \
+    "domain [0-9]+ \\(early\\) crashed \\(xeno-vmm exit status 103\\); action: preserve" "$(xm dmesg)"
+check_fails "no failed-to-start line" sh -c "'$BUILD_XM' dmesg | grep -q 'early) failed to start'"
+xm destroy early
+
+# A VMM that wrote a crash report: dmesg quotes the guest's last line
+xm create "$(mkcfg panicky 'on_crash = "preserve"')" >/dev/null
+ctl_send panicky '{"cmd":"test-exit","status":103,"panic":"Kernel panic - not syncing: VFS: \u0007bad","last_line":"Kernel Offset: disabled"}' >/dev/null
+check "crashed panicky preserved" wait_for 5 state_is panicky crashed
+check_match "dmesg: crashed, log path, panic message (control bytes masked)" \
+    "domain [0-9]+ \\(panicky\\) crashed: see $T/[^ ]*/domain-panicky\\.log \\(panic message: Kernel panic - not syncing: VFS: \\.bad\\)" \
+    "$(xm dmesg)"
+check_match "xm list keeps it crashed" 'panicky +[0-9]+ +256 +1 +----c-' "$(xm list panicky)"
+xm destroy panicky
+# Without a panic message: the last console line; an old run's report of
+# the same name is not quoted for a crash that wrote none.
+xm create "$(mkcfg panicky 'on_crash = "preserve"')" >/dev/null
+ctl_send panicky '{"cmd":"test-exit","status":103,"last_line":"end of the road"}' >/dev/null
+check "crashed again" wait_for 5 state_is panicky crashed
+check_match "dmesg: the last console line" \
+    "\\(panicky\\) crashed: see [^ ]* \\(last console line: end of the road\\)" "$(xm dmesg)"
+xm destroy panicky
+xm create "$(mkcfg panicky 'on_crash = "preserve"')" >/dev/null
+ctl_send panicky '{"cmd":"test-exit","status":103}' >/dev/null
+check "crashed a third time" wait_for 5 state_is panicky crashed
+check_match "dmesg: no stale quote" "\\(panicky\\) crashed: see [^ ]*domain-panicky\\.log\$" \
+    "$(xm dmesg | tail -1)"
+xm destroy panicky
 
 # crash -> rename-restart: the old one is kept as NAME-1
 xm create "$(mkcfg rr 'on_crash = "rename-restart"')" >/dev/null
@@ -64,6 +114,20 @@ if command -v script >/dev/null; then
     check_match "and echoed what was typed" 'typed' "$(tail -c 40 "$T/tty.out")"
     xm destroy tty
 fi
+
+# xm console ends when its domain dies (the demo relies on it), even with
+# its input at EOF; the crash is then visible in xm list at once.
+xm create "$(mkcfg dies 'on_crash = "preserve"')" >/dev/null
+"$BUILD_XM" console dies </dev/null >"$T/dies.out" 2>&1 &
+con=$!
+wait_for 5 grep -q 'fake console of dies' "$T/dies.out"
+check "xm console attached" alive "$con"
+ctl_send dies '{"cmd":"test-exit","status":103}' >/dev/null
+con_gone() { ! alive "$con"; }
+check "xm console ends when its domain crashes" wait_for 5 con_gone
+kill "$con" 2>/dev/null; wait "$con" 2>/dev/null
+check "and the domain shows as crashed" wait_for 2 state_is dies crashed
+xm destroy dies
 
 # a VMM killed by a signal is a crash
 xm create "$(mkcfg sig 'on_crash = "destroy"')" >/dev/null
@@ -94,7 +158,7 @@ check_eq "no state file left" "" "$(ls "$T/state" | grep -v node.json)"
 xm create "$(mkcfg dup)" >/dev/null
 out=$(xm create dup 2>&1 >/dev/null); st=$?
 check_eq "duplicate name: exit 1" 1 "$st"
-check_eq "duplicate name: message" "Error: a domain named 'dup' already exists" "$out"
+check_eq "duplicate name: message" "Error: $T/configs/dup.cfg: a domain named 'dup' already exists" "$out"
 out=$(xm destroy 99 2>&1); st=$?
 check_eq "unknown id: exit 1" 1 "$st"
 check_eq "unknown id: message" "Error: domain '99' does not exist" "$out"
@@ -106,7 +170,7 @@ check "then it fits" xm create big
 xm destroy big; xm destroy dup
 
 # disks are shared read-only or not at all (also through a symlink)
-: > "$T/disk.img"; ln -s "$T/disk.img" "$T/disk-link.img"; : > "$T/usr.img"
+truncate -s 1M "$T/disk.img" "$T/usr.img"; ln -s "$T/disk.img" "$T/disk-link.img"
 xm create "$(mkcfg d1 "disk = [ 'file:$T/disk.img,xvda,w', 'file:$T/usr.img,xvdb,r' ]")" >/dev/null
 out=$(xm create "$(mkcfg d2 "disk = [ 'file:$T/disk-link.img,xvda,r' ]")" 2>&1); st=$?
 check_eq "a disk in read-write use can't be shared: exit 1" 1 "$st"

@@ -3,8 +3,8 @@
 # control protocol of vmm_control.h as the VMM implements them.  The guest
 # needs not boot: create, list (CPU time from the VMM), pause, unpause,
 # destroy, and a kernel the VMM refuses.  Skipped (77) without /dev/kvm or
-# a kernel.  Args: XEND XM XENO_VMM
-BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3
+# a kernel.  Args: XEND XM XENO_VMM [CRASH_GUEST]
+BUILD_XEND=$1 BUILD_XM=$2 FAKE_VMM=$3 CRASH_GUEST=${4:-}
 . "$(dirname "$0")/lib.sh"
 [ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "SKIP: no /dev/kvm"; exit 77; }
 kernel=$(ls /boot/vmlinuz-*-amd64 2>/dev/null | sort -V | tail -1)
@@ -41,5 +41,29 @@ EOC
 out=$(xm create bogus 2>&1)
 check_match "a kernel xeno-vmm refuses fails the create" 'xeno-vmm for bogus exited during start \(status 1\)' "$out"
 check "nothing left of it" sh -c "! $BUILD_XM list bogus"
+
+# A guest that crashes (the conformance guest calling SHUTDOWN_crash):
+# its log holds the console and one crash report; dmesg points there.
+state_is() { [ "$(dom_field "$1" state)" = "$2" ]; }
+if [ -n "$CRASH_GUEST" ]; then
+    cat > "$T/configs/crashy.cfg" <<EOC
+name = "crashy"
+kernel = "$CRASH_GUEST"
+cmdline = "reason=crash"
+memory = 64
+on_crash = "preserve"
+EOC
+    xm create crashy >/dev/null 2>&1
+    check "crashing guest preserved as crashed" wait_for 20 state_is crashy crashed
+    log=$T/log/domain-crashy.log
+    check_match "its log has the guest's console" 'shutting down: crash \(3\)' "$(cat "$log")"
+    check_eq "one crash report (stderr and --log are one file)" 1 \
+        "$(grep -c 'crash: domain [0-9]* (crashy) crashed' "$log")"
+    check_match "registers and decoded stack" '\[RSP\+0x[0-9a-f]+\] [0-9a-f]+ <shutdown\+0x' "$(cat "$log")"
+    check_match "dmesg names the crash and its log" \
+        "domain [0-9]+ \\(crashy\\) crashed: see $log \\(last console line: shutting down: crash \\(3\\)\\)" \
+        "$(xm dmesg)"
+    xm destroy crashy
+fi
 stop_xend
 done_tests

@@ -97,6 +97,34 @@ static void test_errors_and_warnings(void)
     CHECK(strstr(d.error, "No such file") != NULL);
 }
 
+/* owner = 'alice' or a uid; copied; anything else refused. */
+static void test_owner(void)
+{
+    struct domain_config c, copy;
+    struct cfg_diag d;
+    CHECK_EQ(parse("name='a'\nkernel='/k'\nowner='alice'\n", &c, &d), 0);
+    CHECK_STR(c.owner, "alice");
+    CHECK_EQ(config_copy(&copy, &c), 0);
+    config_free(&c);
+    CHECK_STR(copy.owner, "alice");
+    config_free(&copy);
+    CHECK(copy.owner == NULL);
+    CHECK_EQ(parse("name='a'\nkernel='/k'\nowner=1001\n", &c, &d), 0);
+    CHECK_STR(c.owner, "1001");
+    config_free(&c);
+    CHECK_EQ(parse("name='a'\nkernel='/k'\n", &c, &d), 0);
+    CHECK(c.owner == NULL);
+    config_free(&c);
+    CHECK(parse("name='a'\nkernel='/k'\nowner='Bob Smith'\n", &c, &d) < 0);
+    CHECK(strstr(d.error, "not a user name or uid") != NULL);
+    CHECK(parse("name='a'\nkernel='/k'\nowner=-1\n", &c, &d) < 0);
+    CHECK(parse("name='a'\nkernel='/k'\nowner='../x'\n", &c, &d) < 0);
+    CHECK(cfg_owner_valid("_svc-1.x"));
+    CHECK(!cfg_owner_valid(""));
+    CHECK(!cfg_owner_valid("12345678901"));
+    CHECK(!cfg_owner_valid("a:b"));
+}
+
 static void test_actions(void)
 {
     enum cfg_action a;
@@ -116,5 +144,6 @@ int main(void)
     test_copy_and_validate();
     test_errors_and_warnings();
     test_actions();
+    test_owner();
     return check_done("test_config");
 }

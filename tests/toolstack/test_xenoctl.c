@@ -182,6 +182,52 @@ static void test_rings(struct xenoctl *h)
     CHECK_EQ(xenoctl_mem_set(h, "0", 1024), 0);
 }
 
+/* Hot-plug on a domain with no disks: attach, list, refusals, detach. */
+static void test_block(struct xenoctl *h)
+{
+    char img[] = "/tmp/test_xenoctl.XXXXXX", target[64], warn[128];
+    struct xenoctl_vbd *v = NULL;
+    struct xenoctl_domain d;
+    size_t n = 9;
+    int fd = mkstemp(img);
+    CHECK(fd >= 0 && ftruncate(fd, 1 << 20) == 0);
+    close(fd);
+    snprintf(target, sizeof(target), "file:%s", img);
+    CHECK_EQ(xenoctl_create(h, config("blk1", 64, ""), NULL), 0);
+    CHECK_EQ(xenoctl_block_list(h, "blk1", &v, &n), 0);
+    CHECK_EQ(n, 0);
+    free(v);
+    CHECK_EQ(xenoctl_block_attach(h, "blk1", target, "xvdb", "w"), 0);
+    CHECK_EQ(xenoctl_block_list(h, "blk1", &v, &n), 0);
+    CHECK_EQ(n, 1);
+    if (n == 1) {
+        CHECK_EQ(v[0].devid, 51728);
+        CHECK_STR(v[0].vdev, "xvdb");
+        CHECK_STR(v[0].mode, "w");
+        CHECK_STR(v[0].type, "file");
+        CHECK_STR(v[0].target, img);
+        CHECK(strstr(v[0].backend, "/backend/vbd/") != NULL);
+    }
+    free(v);
+    CHECK_EQ(xenoctl_domain_info(h, "blk1", &d, NULL), 0);
+    CHECK_EQ(d.nr_vbds, 1);
+    CHECK_EQ(xenoctl_block_attach(h, "blk1", target, "xvdb", "r"), -EEXIST);
+    CHECK_EQ(xenoctl_block_attach(h, "blk1", "file:/nonexistent.img", "xvdc",
+                                  "r"), -EINVAL);
+    CHECK(strstr(xenoctl_error(h), "does not exist") != NULL);
+    CHECK_EQ(xenoctl_block_attach(h, "blk1", target, "floppy", "r"), -EINVAL);
+    CHECK_EQ(xenoctl_block_attach(h, "nosuch", target, "xvdc", "r"), -ENOENT);
+    CHECK_EQ(xenoctl_block_detach(h, "blk1", "../x", NULL, 0), -EINVAL);
+    CHECK_EQ(xenoctl_block_detach(h, "blk1", "51728", warn, sizeof(warn)), 0);
+    CHECK_STR(warn, "");
+    CHECK_EQ(xenoctl_block_detach(h, "blk1", "xvdb", NULL, 0), -ENOENT);
+    CHECK_EQ(xenoctl_block_list(h, "blk1", &v, &n), 0);
+    CHECK_EQ(n, 0);
+    free(v);
+    CHECK_EQ(xenoctl_destroy(h, "blk1"), 0);
+    unlink(img);
+}
+
 int main(int argc, char **argv)
 {
     char err[256];
@@ -202,6 +248,7 @@ int main(int argc, char **argv)
     test_console(h);
     test_reboot_shutdown(h);
     test_rings(h);
+    test_block(h);
     xenoctl_close(h);
     return check_done(argv[1]);
 }

@@ -17,6 +17,7 @@ run() {   # run CMD...: transcript of the command, its output and status
         -e 's/^\[[-0-9: ]*\] /[DATE] /' -e 's/pid [0-9]*/pid PID/' \
         -e 's/^\(host\|release\|machine\|nr_cpus\|xend_uptime\|host_uptime\)\( *\): .*/\1\2: X/' \
         -e 's/^Domain-0  *r----- .*/Domain-0 DOM0/' \
+        -e 's/^\([A-Za-z0-9._-]*  *[-rbpscd]\{6\}  *[0-9]*\)  *[0-9.]* /\1    PCT /' \
         -e 's/ [0-9]*:[0-9][0-9]:[0-9][0-9]$/ UPTIME/' "$T/o" >>"$OUT"
     echo "[exit $st]" >>"$OUT"
 }
@@ -50,6 +51,19 @@ run list db
 run unpause db
 run mem-set db 384
 run mem-set db 2048
+# ballooning limits: the floor, mem-max within maxmem and above the target
+run mem-set db 16
+run mem-max db 2048
+run mem-max db 256
+run mem-max db 768
+run mem-set db 900
+run list db
+# the budget counts what a guest holds when it has not ballooned down yet
+ctl_send db '{"cmd":"test-hold","kib":1048576}' >/dev/null
+run list db
+mkcfg big 'memory = 1800' >/dev/null
+run create big
+ctl_send db '{"cmd":"test-hold","kib":393216}' >/dev/null
 run balloon 0 768
 run info
 run uptime web
@@ -69,10 +83,31 @@ wait_for 5 restarted
 run destroy db
 run destroy db
 run list
-# the README's story: one config for many domains, told apart by vmid
+# the README's story: one config for many domains, told apart by vmid;
+# xend opens the disks, so first the missing image, then images of ours
 run create examples/config vmid=3 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM"
-run create examples/config vmid=4 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM"
+truncate -s 1M "$T/vm3-root.img" "$T/vm4-root.img" "$T/usr.img" "$T/data.img"
+run create examples/config vmid=3 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM" disk="file:$T/vm3-root.img,xvda,w"
+run create examples/config vmid=4 kernel="$FAKE_VMM" ramdisk="$FAKE_VMM" disk="file:$T/vm4-root.img,xvda,w"
 run list
+# disks: hot-plug, sharing rules, the xenstore view (no xenstored here: -1)
+run block-attach VM3 file:$T/usr.img xvdb r
+run block-attach VM4 file:$T/usr.img xvdb r
+run block-attach VM4 file:$T/vm3-root.img xvdc r
+run block-attach VM4 file:$T/data.img xvdc w
+run block-attach VM3 file:$T/data.img xvdd r
+run block-attach VM4 file:$T/nonexistent.img xvdd w
+run block-attach VM4 file:$T xvdd w
+run block-attach VM4 phy:$T/usr.img xvdd r
+run block-attach VM4 file:$T/usr.img floppy r
+run block-attach VM4 file:$T/usr.img xvdc r
+run block-attach VM4 file:$T/usr.img
+run block-list VM4
+run vbd-list -l VM4
+run block-detach VM4 xvdc
+run vbd-destroy VM4 51728
+run block-detach VM4 xvdz
+run block-list -l VM4
 run destroy VM3
 run destroy VM4
 run dmesg

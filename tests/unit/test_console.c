@@ -37,8 +37,56 @@ static void guest_write(struct xencons_interface *r, const char *s)
         r->out[MASK_XENCONS_IDX(r->out_prod++, r->out)] = *s;
 }
 
+static char lines[8][CONSOLE_LINE_MAX + 1];
+static unsigned nlines;
+
+static void take_line(void *o, const char *l)
+{
+    (void)o;
+    if (nlines < 8)
+        strcpy(lines[nlines], l);
+    nlines++;
+}
+
+/* The history keeps the newest bytes; crash reports quote its last lines. */
+static void test_history(void)
+{
+    static struct console_history h;
+    static char big[CONSOLE_HISTORY + 100];
+    const char *a, *b;
+    size_t al, bl;
+
+    console_history_add(&h, "one\r\ntwo\n", 9);
+    console_history_add(&h, "thr\001e\nfour", 10);
+    nlines = 0;
+    CHECK_EQ(console_history_lines(&h, 3, take_line, NULL), 3);
+    CHECK_STR(lines[0], "two");
+    CHECK_STR(lines[1], "thr.e");
+    CHECK_STR(lines[2], "four");         /* unfinished, still shown */
+    nlines = 0;
+    CHECK_EQ(console_history_lines(&h, 40, take_line, NULL), 4);
+    CHECK_STR(lines[0], "one");
+    console_history_add(&h, "\n", 1);
+    nlines = 0;
+    CHECK_EQ(console_history_lines(&h, 1, take_line, NULL), 1);
+    CHECK_STR(lines[0], "four");
+    CHECK_EQ(console_history_lines(&h, 0, take_line, NULL), 0);
+
+    /* Overflow: only the newest CONSOLE_HISTORY bytes, in order. */
+    memset(big, 'x', sizeof(big));
+    memcpy(big + sizeof(big) - 4, "END\n", 4);
+    console_history_add(&h, big, sizeof(big));
+    console_history_spans(&h, &a, &al, &b, &bl);
+    CHECK_EQ(al + bl, CONSOLE_HISTORY);
+    CHECK_EQ(bl ? b[bl - 4] : a[al - 4], 'E');
+    nlines = 0;
+    CHECK_EQ(console_history_lines(&h, 2, take_line, NULL), 1);
+    CHECK_EQ(strlen(lines[0]), CONSOLE_LINE_MAX);  /* a long line is cut */
+}
+
 int main(void)
 {
+    test_history();
     static uint8_t page[4096];
     struct console_backend c;
     struct xencons_interface *r = fresh(&c, page);

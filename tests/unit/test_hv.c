@@ -174,6 +174,27 @@ static long evop(unsigned cmd, void *op, size_t len)
     return rc;
 }
 
+/* shared_info placed outside RAM twice (a hostile guest; Linux maps it
+ * once): the first page stays mapped into the guest at the first gpa (a
+ * KVM slot and an hv region), so it must not be freed -- both gpas show
+ * the one page we own. */
+static void test_shinfo_moved_outside_ram(void)
+{
+    const uint64_t g1 = (RAM_SIZE >> 12) + 16, g2 = g1 + 1;
+
+    setup();
+    CHECK_EQ(map_shinfo(g1), 0);
+    uint8_t *p1 = hv_gpa_ptr(&dom, g1 << 12, 4096);
+    CHECK(p1 != NULL && dom.shared_info == p1);
+    CHECK_EQ(map_shinfo(g2), 0);
+    uint8_t *p2 = hv_gpa_ptr(&dom, g2 << 12, 4096);
+    CHECK(p2 != NULL && dom.shared_info == p2);
+    CHECK(p1 == p2);                 /* the old mapping is not a freed page */
+    if (p1)
+        p1[100] = 1;                 /* ASan: no use after free */
+    hv_domain_destroy(&dom);
+}
+
 static void test_evtchn(void)
 {
     struct shared_info *s;
@@ -313,6 +334,27 @@ static void test_vcpu_info(void)
     CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, 2, 0x7000), -XEN_ENOENT);
     CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 1);
     CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, 99, 0, 0), -XEN_ENOSYS);
+    hv_domain_destroy(&dom);
+}
+
+/* VCPUOP_down/up/is_up as Xen's VPF_down; a vCPU that does not exist is
+ * -ENOENT; the last vCPU up can not go down. */
+static void test_vcpu_updown(void)
+{
+    setup();
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_down, 1, 0), 0);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 0);
+    CHECK(hv_vcpu_is_down(&dom, 1));
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_down, 0, 0), -XEN_EINVAL);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 0, 0), 1);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_up, 1, 0), 0);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 1, 0), 1);
+    CHECK(!hv_vcpu_is_down(&dom, 1));
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_up, 2, 0), -XEN_ENOENT);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_down, ~0ull, 0), -XEN_ENOENT);
+    CHECK_EQ(call(&flat, __HYPERVISOR_vcpu_op, VCPUOP_is_up, 1ull << 32, 0), -XEN_ENOENT);
+    CHECK(!hv_vcpu_is_down(&dom, 5));
     hv_domain_destroy(&dom);
 }
 
@@ -460,7 +502,9 @@ int main(void)
     test_page_walk();
     test_version_and_console();
     test_evtchn();
+    test_shinfo_moved_outside_ram();
     test_vcpu_info();
+    test_vcpu_updown();
     test_gnttab();
     test_sched_params_memory();
     free(ram);

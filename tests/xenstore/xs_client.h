@@ -85,19 +85,27 @@ static inline int tc_ring_create(struct tc *c)
     return c->kick < 0 || c->notify < 0 ? -1 : 0;
 }
 
-/* Returns the daemon's int32 answer, or -1000 on transport failure. */
-static inline int tc_ring_attach(struct tc *c, uint32_t domid)
+/* Returns the daemon's int32 answer, or -1000 on transport failure.
+ * token NULL: version 1, else version 2 carrying it. */
+static inline int tc_ring_attach_token(struct tc *c, uint32_t domid,
+                                       const char *token)
 {
-    struct xs_ring_attach a = { XS_RING_ATTACH_MAGIC, XS_RING_ATTACH_VERSION,
-                                domid, 7, TC_PAGE_OFF, 0x1234 };
+    struct xs_ring_attach_token a = { { XS_RING_ATTACH_MAGIC,
+                                        XS_RING_ATTACH_VERSION, domid, 7,
+                                        TC_PAGE_OFF, 0x1234 }, { 0 } };
     int fds[3] = { c->memfd, c->kick, c->notify };
     char cbuf[CMSG_SPACE(sizeof(fds))];
-    struct iovec iov = { &a, sizeof(a) };
+    size_t len = token ? sizeof(a) : sizeof(a.a);
+    struct iovec iov = { &a, len };
     struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
                          .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
     struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
     int32_t rc;
 
+    if (token) {
+        a.a.version = XS_RING_ATTACH_VERSION_TOKEN;
+        snprintf(a.token, sizeof(a.token), "%s", token);
+    }
     if (c->ctl >= 0)
         close(c->ctl);
     c->ctl = tc_unix(XS_RING_SOCKET_NAME);
@@ -107,11 +115,16 @@ static inline int tc_ring_attach(struct tc *c, uint32_t domid)
     cm->cmsg_type = SCM_RIGHTS;
     cm->cmsg_len = CMSG_LEN(sizeof(fds));
     memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-    if (sendmsg(c->ctl, &mh, 0) != sizeof(a))
+    if (sendmsg(c->ctl, &mh, 0) != (ssize_t)len)
         return -1000;
     if (recv(c->ctl, &rc, sizeof(rc), MSG_WAITALL) != sizeof(rc))
         return -1000;
     return rc;
+}
+
+static inline int tc_ring_attach(struct tc *c, uint32_t domid)
+{
+    return tc_ring_attach_token(c, domid, NULL);
 }
 
 static inline void tc_kick(struct tc *c)

@@ -17,7 +17,14 @@
  * until the toolstack sends XS_RELEASE).  After a xenstored restart the VMM
  * reconnects and attaches again; xenstored resumes from the ring indexes.
  *
- * Only root may connect (socket mode 0600): this is dom0 plumbing. */
+ * Version 2 (struct xs_ring_attach_token) adds the backend token that the
+ * toolstack registered for the domain (XS_CONTROL authorise, see
+ * docs/xenstored.md "Identities"): xenstored then attaches only the
+ * token's domain, and spends the token's ring use.  Version 1 carries no
+ * token and is accepted only from a trusted peer (root or xenstored's own
+ * uid, by SO_PEERCRED).
+ *
+ * The socket is mode 0600: this is dom0 plumbing. */
 #ifndef XENO_XS_RING_H
 #define XENO_XS_RING_H
 
@@ -26,6 +33,8 @@
 #define XS_RING_SOCKET_NAME "rings"
 #define XS_RING_ATTACH_MAGIC 0x61727378u /* "xsra" little-endian */
 #define XS_RING_ATTACH_VERSION 1u
+#define XS_RING_ATTACH_VERSION_TOKEN 2u
+#define XS_RING_TOKEN_LEN 72 /* NUL-terminated, NUL-padded */
 
 struct xs_ring_attach {
     uint32_t magic;
@@ -34,6 +43,11 @@ struct xs_ring_attach {
     uint32_t port;        /* the guest's store event channel port */
     uint64_t page_offset; /* offset of the ring page in the memfd */
     uint64_t gfn;         /* guest frame number of the ring (INTRODUCE mfn) */
+};
+
+struct xs_ring_attach_token {
+    struct xs_ring_attach a; /* a.version = XS_RING_ATTACH_VERSION_TOKEN */
+    char token[XS_RING_TOKEN_LEN];
 };
 
 #endif

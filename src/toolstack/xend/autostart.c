@@ -15,19 +15,6 @@ static int is_cfg(const struct dirent *e)
     return e->d_name[0] != '.' && n > 4 && strcmp(e->d_name + n - 4, ".cfg") == 0;
 }
 
-/* Relative kernel and ramdisk paths are relative to the config file. */
-static int relative_to(const char *dir, char **path)
-{
-    char *abs;
-    if (!*path || (*path)[0] == '/')
-        return 0;
-    if (asprintf(&abs, "%s/%s", dir, *path) < 0)
-        return -ENOMEM;
-    free(*path);
-    *path = abs;
-    return 0;
-}
-
 static void start_one(struct xend *x, const char *path)
 {
     struct domain_config cfg;
@@ -37,8 +24,8 @@ static void start_one(struct xend *x, const char *path)
         xlog(x, LOG_ERR, "autostart: %s", diag.error);
         return;
     }
-    if (relative_to(x->s.auto_dir, &cfg.kernel) < 0 ||
-        relative_to(x->s.auto_dir, &cfg.ramdisk) < 0) {
+    /* Relative kernel and ramdisk paths are relative to the config file. */
+    if (config_paths_relative_to(&cfg, x->s.auto_dir) < 0) {
         config_free(&cfg);
         return;
     }

@@ -3,11 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "common/log.h"
 #include "config_json.h"
+#include "net.h"
 #include "xend.h"
 
 const char *dom_state_name(enum dom_state s)
@@ -84,43 +84,27 @@ void dom_release(struct xend *x, struct domain *d)
         json_object_object_add(e, "code", json_object_new_string("EIO"));
         waiter_reply(x, &w, 500, e);
     }
+    disk_detach_abandon(x, d);
+    store_vbd_remove(x, d, NULL);
+    store_vif_remove(x, d, -1);
     store_domain_remove(x, d);
+    cgroup_remove(x, d);
     state_remove(x, d);
+    bool had_vifs = d->cfg.n_vifs > 0;
     config_free(&d->cfg);
     memset(d, 0, sizeof(*d));
     state_save_node(x);
+    if (had_vifs)
+        nat_refresh(x);
 }
 
-/* The same file or device, also through another path or a symlink. */
-static bool same_target(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino &&
-               sa.st_rdev == sb.st_rdev;
-    return strcmp(a, b) == 0;
-}
-
-/* As the READMEs insist: a disk is shared read-only or not at all. */
 static int check_sharing(struct xend *x, const struct domain_config *cfg,
                          char *err, size_t len)
 {
-    for (size_t i = 0; i < cfg->n_disks; i++)
-        for (int k = 0; k < XEND_MAX_DOMAINS; k++) {
-            const struct domain *o = &x->doms[k];
-            for (size_t j = 0; o->used && j < o->cfg.n_disks; j++) {
-                const struct cfg_disk *a = &cfg->disks[i], *b = &o->cfg.disks[j];
-                if ((!a->writable && !b->writable) ||
-                    !same_target(a->target, b->target))
-                    continue;
-                snprintf(err, len, "disk %s is used by domain %d (%s) as %s "
-                         "%s: disks are shared read-only or not at all",
-                         a->target, o->domid, o->cfg.name, b->vdev,
-                         b->writable ? "read-write" : "read-only");
-                return -EEXIST;
-            }
-        }
-    return 0;
+    int r = 0;
+    for (size_t i = 0; r == 0 && i < cfg->n_disks; i++)
+        r = disk_check_sharing(x, &cfg->disks[i], err, len);
+    return r;
 }
 
 int dom_create(struct xend *x, const struct domain_config *cfg,
@@ -132,6 +116,8 @@ int dom_create(struct xend *x, const struct domain_config *cfg,
         return -EEXIST;
     }
     int r = check_sharing(x, cfg, err, len);
+    if (r == 0)
+        dom_refresh_all(x);
     if (r == 0)
         r = mem_check(x, NULL, cfg->memory_mib, err, len);
     if (r < 0)
@@ -147,6 +133,12 @@ int dom_create(struct xend *x, const struct domain_config *cfg,
         return -ENOMEM;
     }
     d->target_mib = d->cfg.memory_mib;
+    if ((r = owner_resolve(d, err, len)) < 0 ||
+        (r = net_assign_all(x, d, err, len)) < 0) {
+        config_free(&d->cfg);
+        memset(d, 0, sizeof(*d));
+        return r;
+    }
     state_save_node(x);
     if ((r = dom_start(x, d, err, len)) < 0) {
         xdmesg(x, "domain %d (%s) failed to start: %s", d->domid,
@@ -214,27 +206,27 @@ int dom_pause(struct xend *x, struct domain *d, bool pause, char *err,
     return 0;
 }
 
-int dom_mem_set(struct xend *x, struct domain *d, uint64_t mib, char *err,
-                size_t len)
+/* CPU % over the time since the last look (at least 0.5 s, else the last
+ * value stands); the first look averages over the domain's life. */
+static void cpu_percent(struct domain *d)
 {
-    if (mib > d->cfg.maxmem_mib) {
-        snprintf(err, len, "%llu MiB is above the maximum of %s (maxmem = "
-                 "%llu)", (unsigned long long)mib, d->cfg.name,
-                 (unsigned long long)d->cfg.maxmem_mib);
-        return -EINVAL;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double dt = (double)(now.tv_sec - d->cpu_prev_at.tv_sec) +
+                (double)(now.tv_nsec - d->cpu_prev_at.tv_nsec) / 1e9;
+    if (d->cpu_prev_at.tv_sec == 0 || d->cpu_time < d->cpu_prev) {
+        double up = difftime(time(NULL), d->start_time);
+        d->cpu_percent = up > 0 ? d->cpu_time * 100.0 / up : 0;
+    } else if (dt >= 0.5) {
+        d->cpu_percent = (d->cpu_time - d->cpu_prev) * 100.0 / dt;
+    } else {
+        return;
     }
-    int r = mib > d->target_mib ? mem_check(x, d, mib, err, len) : 0;
-    if (r < 0)
-        return r;
-    d->target_mib = mib;
-    store_domain_target(x, d);
-    state_save(x, d);
-    xdmesg(x, "domain %d (%s) memory target %llu MiB", d->domid, d->cfg.name,
-           (unsigned long long)mib);
-    return 0;
+    d->cpu_prev = d->cpu_time;
+    d->cpu_prev_at = now;
 }
 
-static void refresh(struct domain *d)
+void dom_refresh(struct domain *d)
 {
     json_object *rep, *v;
     if (d->pid <= 0 || d->state == DS_CREATING ||
@@ -242,22 +234,43 @@ static void refresh(struct domain *d)
         return;
     if (json_object_object_get_ex(rep, "cpu_time_ns", &v))
         d->cpu_time = (double)json_object_get_int64(v) / 1e9;
+    if (json_object_object_get_ex(rep, "vcpus_online", &v))
+        d->vcpus_online = (unsigned)json_object_get_int(v);
+    dom_mem_from_info(d, rep);
     json_object_put(rep);
+    cpu_percent(d);
+}
+
+void dom_refresh_all(struct xend *x)
+{
+    for (int k = 0; k < XEND_MAX_DOMAINS; k++)
+        if (x->doms[k].used)
+            dom_refresh(&x->doms[k]);
 }
 
 json_object *dom_json(struct xend *x, struct domain *d, bool full)
 {
     (void)x;
     json_object *o = json_object_new_object();
-    refresh(d);
+    dom_refresh(d);
     double up = d->pid > 0 ? difftime(time(NULL), d->start_time) : 0;
     json_object_object_add(o, "domid", json_object_new_int(d->domid));
     json_object_object_add(o, "name", json_object_new_string(d->cfg.name));
     json_object_object_add(o, "state", json_object_new_string(dom_state_name(d->state)));
-    json_object_object_add(o, "memory", json_object_new_int64((int64_t)d->target_mib));
+    if (d->has_owner) {
+        json_object_object_add(o, "owner", json_object_new_string(d->cfg.owner));
+        json_object_object_add(o, "owner_uid", json_object_new_int64(d->owner_uid));
+    }
+    dom_mem_json(d, o);
     json_object_object_add(o, "maxmem", json_object_new_int64((int64_t)d->cfg.maxmem_mib));
     json_object_object_add(o, "vcpus", json_object_new_int((int)d->cfg.vcpus));
     json_object_object_add(o, "cpu_time", json_object_new_double(d->cpu_time));
+    json_object_object_add(o, "maxvcpus", json_object_new_int((int)d->cfg.maxvcpus));
+    json_object_object_add(o, "vcpus_online", json_object_new_int(d->pid > 0 ? (int)d->vcpus_online : 0));
+    json_object_object_add(o, "cpu_percent", json_object_new_double(d->pid > 0 ? d->cpu_percent : 0));
+    json_object_object_add(o, "cpu_weight", json_object_new_int(d->cfg.cpu_weight ? (int)d->cfg.cpu_weight : CFG_WEIGHT_DEFAULT));
+    json_object_object_add(o, "cpu_cap", json_object_new_int((int)d->cfg.cpu_cap));
+    json_object_object_add(o, "cgroup", json_object_new_boolean(d->cgroup));
     json_object_object_add(o, "uptime", json_object_new_double(up));
     json_object_object_add(o, "start_time", json_object_new_int64(d->start_time));
     json_object_object_add(o, "pid", json_object_new_int(d->pid));
@@ -267,6 +280,8 @@ json_object *dom_json(struct xend *x, struct domain *d, bool full)
         json_object_object_add(o, "control_socket", json_object_new_string(d->ctl_path));
     }
     json_object_object_add(o, "log", json_object_new_string(d->log_path));
+    disk_add_json(d, o);
+    net_add_json(x, d, o);
     if (full)
         json_object_object_add(o, "config", config_to_json(&d->cfg));
     return o;

@@ -106,8 +106,13 @@ static void handle(struct xend *x, struct MHD_Connection *c,
                    struct xrep *rp)
 {
     int port = client_port(c);
+    struct caller who;
+    const union MHD_ConnectionInfo *fdi =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    caller_of_socket(x, fdi ? fdi->connect_fd : -1, true, &who);
     struct xreq rq = { .method = method, .path = url,
-                       .from = { .kind = W_HTTP, .conn = c, .upload = up } };
+                       .from = { .kind = W_HTTP, .conn = c, .upload = up },
+                       .who = &who };
     if (x->s.privileged_port && (port < 0 || port >= 1024)) {
         xlog(x, LOG_WARN, "refused %s %s from unprivileged port %d", method,
              url, port);
@@ -220,9 +225,9 @@ int http_start(struct xend *x)
     x->loopback = is_loopback(&sa.sin_addr);
     if (!x->loopback)
         xlog(x, LOG_WARN, "HTTP API on non-loopback address %s:%u, as "
-             "xend-address asks: whoever reaches it controls the domains%s",
-             x->s.address, x->s.port, x->s.privileged_port ? "" :
-             " (and xend-privileged-port is off)");
+             "xend-address asks: remote callers can not be identified and "
+             "get what xend-others allows%s", x->s.address, x->s.port,
+             x->s.privileged_port ? "" : " (and xend-privileged-port is off)");
     x->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME,
                               (uint16_t)x->s.port, NULL, NULL,
                               on_request, x,

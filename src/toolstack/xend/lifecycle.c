@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "net.h"
 #include "xend.h"
 #include "xeno/exit.h"
 #include "xeno/vmm_control.h"
@@ -60,6 +61,8 @@ static void preserve(struct xend *x, struct domain *d, enum dom_reason why)
     unlink(d->con_path);
     unlink(d->exit_path);
     state_save(x, d);
+    if (d->cfg.n_vifs)
+        nat_refresh(x);             /* its taps went with its VMM */
 }
 
 /* Same id, same config, a new VMM; dom_poll_starting() finishes it. */
@@ -108,19 +111,52 @@ static void rename_restart(struct xend *x, struct domain *d,
 
 static void exited_while_starting(struct xend *x, struct domain *d, int st)
 {
-    char why[512];
+    char why[512], last[160] = "";
+    const char *label = "";
+    /* A seccomp kill (SIGSYS) says which call in the log: quote it. */
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS &&
+        crashlog_last_line(d->log_path, d->log_start, &label, last, sizeof(last)) < 0)
+        last[0] = '\0';
     snprintf(why, sizeof(why), "xeno-vmm for %s exited during start (%s "
-             "%d); see %s", d->cfg.name, WIFEXITED(st) ? "status" : "signal",
-             WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), d->log_path);
+             "%d%s%s%s%s); see %s", d->cfg.name, WIFEXITED(st) ? "status" : "signal",
+             WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), last[0] ? ": " : "",
+             label, last[0] ? ": " : "", last, d->log_path);
     d->pid = 0;
     dom_start_failed(x, d, why);
+}
+
+/* Where to look: the VMM log and, when it wrote a crash report, the last
+ * thing the guest printed. */
+static void report_crash(struct xend *x, struct domain *d)
+{
+    char last[160];
+    const char *label = "";
+    if (crashlog_last_line(d->log_path, d->log_start, &label, last, sizeof(last)) == 0)
+        xdmesg(x, "domain %d (%s) crashed: see %s (%s: %s)", d->domid,
+               d->cfg.name, d->log_path, label, last);
+    else
+        xdmesg(x, "domain %d (%s) crashed: see %s", d->domid, d->cfg.name,
+               d->log_path);
+}
+
+/* Exit statuses only a guest that ran can cause (exit.h): it powered off,
+ * rebooted or crashed before xend saw the VMM answer. */
+static bool guest_ended(int st)
+{
+    if (!WIFEXITED(st))
+        return false;
+    int code = WEXITSTATUS(st);
+    return code == XENO_EXIT_POWEROFF || code > XENO_EXIT_SHUTDOWN_BASE;
 }
 
 void dom_exited(struct xend *x, struct domain *d, int st, bool known)
 {
     char how[96];
-    if (d->state == DS_CREATING && known && !d->destroying)
-        return exited_while_starting(x, d, st);
+    if (d->state == DS_CREATING && known && !d->destroying) {
+        if (!guest_ended(st))
+            return exited_while_starting(x, d, st);
+        dom_started(x, d);              /* then its on_* action below */
+    }
     enum dom_reason why = classify(d, st, known, how, sizeof(how));
     if (d->destroying || why == DR_DESTROYED) {
         xdmesg(x, "domain %d (%s) destroyed (%s)", d->domid, d->cfg.name, how);
@@ -133,6 +169,8 @@ void dom_exited(struct xend *x, struct domain *d, int st, bool known)
         act = CFG_ACT_DESTROY;                  /* xend is stopping */
     xdmesg(x, "domain %d (%s) %s (%s); action: %s", d->domid, d->cfg.name,
            why == DR_CRASH ? "crashed" : "shut down", how, cfg_action_name(act));
+    if (why == DR_CRASH)
+        report_crash(x, d);
     if ((act == CFG_ACT_RESTART || act == CFG_ACT_RENAME_RESTART) &&
         !restart_allowed(x, d)) {
         xdmesg(x, "domain %d (%s) restarted %u times within %u s: giving up",

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "net.h"
 #include "xend.h"
 
 #define DEFAULT_CONF "/etc/xeno/xend.conf"
@@ -97,7 +98,8 @@ enum { FD_SIG, FD_UNIX, FD_HTTP, FD_CLIENTS };
 static void loop_once(struct xend *x)
 {
     struct pollfd p[FD_CLIENTS + XEND_MAX_CLIENTS];
-    int timeout = dom_any_starting(x) ? STARTING_POLL_MS :
+    int timeout = dom_any_starting(x) || disk_any_detaching(x) ?
+                  STARTING_POLL_MS :
                   dom_any_adopted(x) ? ADOPTED_POLL_MS : 60000;
     p[FD_SIG] = (struct pollfd){ .fd = x->sig_fd, .events = POLLIN };
     p[FD_UNIX] = (struct pollfd){ .fd = x->unix_fd, .events = POLLIN };
@@ -115,6 +117,7 @@ static void loop_once(struct xend *x)
         if (p[FD_CLIENTS + k].revents && x->clients[k])
             unix_client_io(x, k);
     dom_poll_starting(x);
+    disk_poll_detaching(x);
     dom_check_adopted(x);
     http_run(x);
 }
@@ -153,6 +156,20 @@ static int load_settings(struct xend *x, const char *conf, bool explicit)
     return r;
 }
 
+/* Loudly, at start, when VMMs will not be jailed (docs/privilege.md). */
+static void warn_unjailed(struct xend *x)
+{
+    char why[200] = "";
+    if (!x->s.vmm_jail)
+        snprintf(why, sizeof(why), "vmm-jail = no");
+    else if (jail_possible(&x->s, why, sizeof(why)) == 0 && !x->s.vmm_seccomp)
+        snprintf(why, sizeof(why), "vmm-seccomp = no");
+    if (why[0])
+        xlog(x, LOG_WARN, "WARNING: VMMs are NOT jailed: %s; a guest that subverts its VMM "
+             "gets %s (docs/privilege.md)", why, geteuid() ? "xend's user" : "root");
+}
+
+
 static int start(struct xend *x)
 {
     int r = prepare_dirs(x);
@@ -169,7 +186,9 @@ static int start(struct xend *x)
     mem_init(x);
     store_connect(x);
     state_restore(x);
+    nat_restore(x);
     autostart(x);
+    warn_unjailed(x);
     xlog(x, LOG_INFO, "xend %s ready (host %llu MiB, Domain-0 %llu MiB)",
          XENO_VERSION, (unsigned long long)mem_total(x),
          (unsigned long long)x->dom0_mib);
@@ -208,6 +227,7 @@ int main(int argc, char **argv)
     unix_stop(&x);
     if (r == 0)
         dom_stop_all(&x);
+    nat_refresh(&x);                /* down unless domains stay running */
     store_disconnect(&x);
     xlog(&x, LOG_INFO, "xend stopped");
     return r == 0 ? 0 : 1;

@@ -38,13 +38,14 @@ void mem_init(struct xend *x)
         x->dom0_mib = total;
 }
 
-/* Preserved domains keep their memory, as they did under Xen. */
+/* Preserved domains keep their memory, as they did under Xen.  A domain
+ * counts the larger of its target and what it holds (dom_mem_charge). */
 uint64_t mem_used_by_domains(const struct xend *x, const struct domain *skip)
 {
     uint64_t sum = 0;
     for (int k = 0; k < XEND_MAX_DOMAINS; k++)
         if (x->doms[k].used && &x->doms[k] != skip)
-            sum += x->doms[k].target_mib;
+            sum += dom_mem_charge(&x->doms[k]);
     return sum;
 }
 
@@ -137,6 +138,7 @@ json_object *node_json(struct xend *x)
 {
     json_object *o = json_object_new_object();
     struct utsname u;
+    dom_refresh_all(x);             /* free memory as the budget sees it now */
     uint64_t total = mem_total(x), used = mem_used_by_domains(x, NULL);
     int n = 1;
     for (int k = 0; k < XEND_MAX_DOMAINS; k++)

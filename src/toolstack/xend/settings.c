@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net_plan.h"
 #include "xend.h"
 
 void settings_defaults(struct xend_settings *s)
@@ -31,6 +32,22 @@ void settings_defaults(struct xend_settings *s)
     s->restart_window = 60;
     s->max_request = 1 << 20;
     s->stop_domains = true;
+    strcpy(s->vif_script, "vif-bridge");
+    strcpy(s->vif_bridge, "xenbr0");
+    strcpy(s->nat_bridge, "xennat0");
+    strcpy(s->nat_subnet, "10.0.10.0/24");
+    s->nat_forward_base = 2200;
+    s->nat_forward_port = 22;
+    strcpy(s->dnsmasq_path, "dnsmasq");
+    strcpy(s->nft_path, "nft");
+    strcpy(s->cgroup_dir, "/sys/fs/cgroup/xeno");
+    s->vmm_jail = true;            /* docs/privilege.md: off only for debugging */
+    s->vmm_seccomp = true;
+    s->jail_uid_base = 800000;
+    s->jail_uid_count = 32768;
+    strcpy(s->admin_group, "xeno");
+    s->user_create = false;
+    strcpy(s->others, "list");
 }
 
 enum kind { K_STR, K_SUN, K_UINT, K_U64, K_BOOL, K_SIZE };
@@ -68,6 +85,24 @@ static const struct setting table[] = {
     S("restart-window", K_UINT, restart_window),
     S("max-request", K_SIZE, max_request),
     S("stop-domains-on-exit", K_BOOL, stop_domains),
+    S("vif-script", K_STR, vif_script),
+    S("vif-bridge", K_STR, vif_bridge),
+    S("bridge-nic", K_STR, bridge_nic),
+    S("nat-bridge", K_STR, nat_bridge),
+    S("nat-subnet", K_STR, nat_subnet),
+    S("nat-forward-base", K_UINT, nat_forward_base),
+    S("nat-forward-port", K_UINT, nat_forward_port),
+    S("route-nic", K_STR, route_nic),
+    S("dnsmasq-path", K_STR, dnsmasq_path),
+    S("nft-path", K_STR, nft_path),
+    S("cgroup-dir", K_STR, cgroup_dir),
+    S("vmm-jail", K_BOOL, vmm_jail),
+    S("vmm-seccomp", K_BOOL, vmm_seccomp),
+    S("vmm-jail-uid-base", K_UINT, jail_uid_base),
+    S("vmm-jail-uid-count", K_UINT, jail_uid_count),
+    S("xend-admin-group", K_STR, admin_group),
+    S("xend-user-create", K_BOOL, user_create),
+    S("xend-others", K_STR, others),
 };
 #undef S
 
@@ -195,9 +230,18 @@ int settings_check(const struct xend_settings *s, char *err, size_t len)
                      dirs[k]);
             return -ENAMETOOLONG;
         }
+    if (s->vmm_jail && (s->jail_uid_base == 0 || s->jail_uid_count == 0)) {
+        snprintf(err, len, "vmm-jail-uid-base and vmm-jail-uid-count must not be 0 "
+                 "(the jail never runs a VMM as root)");
+        return -EINVAL;
+    }
+    if (strcmp(s->others, "list") != 0 && strcmp(s->others, "none") != 0) {
+        snprintf(err, len, "xend-others must be 'list' or 'none'");
+        return -EINVAL;
+    }
     if (s->port == 0 || s->port > 65535) {
         snprintf(err, len, "xend-port must be 1 to 65535");
         return -EINVAL;
     }
-    return 0;
+    return net_settings_check(s, err, len);
 }

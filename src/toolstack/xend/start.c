@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "net.h"
 #include "xend.h"
 
 static void deadline_in(struct timespec *t, unsigned seconds)
@@ -23,19 +24,46 @@ static bool passed(const struct timespec *t)
            (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
 }
 
-/* Spawns the VMM; the state file says "creating" before it exists. */
+/* Opens the disks and the taps and writes their xenstore directories,
+ * then spawns the VMM with their fds; the state file says "creating"
+ * before it exists.  On failure nothing of it is left (the caller
+ * releases d). */
 int dom_start(struct xend *x, struct domain *d, char *err, size_t len)
 {
+    int fds[CFG_MAX_DISKS];
+    struct net_open nics[CFG_MAX_VIFS];
     d->state = DS_CREATING;
-    int r = state_save(x, d);
+    int r = disks_open_all(&d->cfg, fds, err, len);
     if (r < 0)
+        return r;
+    if ((r = net_open_all(x, d, nics, err, len)) < 0) {
+        disks_close(fds, d->cfg.n_disks);
+        return r;
+    }
+    if ((r = store_vbd_write(x, d, NULL)) < 0 ||
+        (r = store_vif_write(x, d, NULL)) < 0)
+        snprintf(err, len, "xenstore directories of the devices: %s",
+                 strerror(-r));
+    if (r == 0)
+        r = cgroup_prepare(x, d, err, len);
+    if (r == 0 && (r = state_save(x, d)) < 0)
         snprintf(err, len, "can't write the state file: %s", strerror(-r));
     if (r == 0)
-        r = vmm_spawn(x, d, err, len);
+        r = vmm_spawn(x, d, fds, nics, err, len);
     if (r == 0)
         r = state_save(x, d);
     if (r == 0)
         deadline_in(&d->ready_deadline, x->s.create_timeout);
+    disks_close(fds, d->cfg.n_disks);
+    if (r < 0) {
+        net_close(nics, d->cfg.n_vifs);
+        store_vbd_remove(x, d, NULL);
+        store_vif_remove(x, d, -1);
+    } else {
+        net_handed_over(nics, d->cfg.n_vifs);
+        if (d->cfg.n_vifs)
+            nat_refresh(x);
+    }
     return r;
 }
 
@@ -46,9 +74,20 @@ static struct waiter take_waiter(struct domain *d)
     return w;
 }
 
-static void started(struct xend *x, struct domain *d)
+/* The VMM's host pid (for its cgroup): the monitor's child.  Not its
+ * info's pid: a jailed VMM reports its own PID namespace's, 1. */
+static int vmm_pid(const struct domain *d)
+{
+    int pid = vmm_host_pid(d);
+    return pid > 0 ? pid : 0;
+}
+
+void dom_started(struct xend *x, struct domain *d)
 {
     d->state = DS_RUNNING;
+    owner_apply_modes(x, d);
+    cgroup_attach(x, d, d->cgroup ? vmm_pid(d) : 0);
+    vcpu_apply_config(x, d);
     store_domain_write(x, d);
     state_save(x, d);
     if (d->restarting)
@@ -88,7 +127,7 @@ void dom_poll_starting(struct xend *x)
         if (!d->used || d->state != DS_CREATING || d->pid <= 0)
             continue;
         if (vmm_poll_ready(d) == 0) {
-            started(x, d);
+            dom_started(x, d);
         } else if (passed(&d->ready_deadline)) {
             snprintf(why, sizeof(why), "xeno-vmm for %s did not answer "
                      "within %u s; see %s", d->cfg.name, x->s.create_timeout,

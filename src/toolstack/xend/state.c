@@ -48,9 +48,12 @@ int state_save(struct xend *x, const struct domain *d)
     json_object_object_add(o, "start_time", json_object_new_int64(d->start_time));
     json_object_object_add(o, "restarts", json_object_new_int((int)d->restarts));
     json_object_object_add(o, "target", json_object_new_int64((int64_t)d->target_mib));
+    json_object_object_add(o, "mem_max", json_object_new_int64((int64_t)d->max_mib));
     json_object_object_add(o, "control", json_object_new_string(d->ctl_path));
     json_object_object_add(o, "console", json_object_new_string(d->con_path));
     json_object_object_add(o, "log", json_object_new_string(d->log_path));
+    if (d->has_owner)
+        json_object_object_add(o, "owner_uid", json_object_new_int64(d->owner_uid));
     json_object_object_add(o, "config", config_to_json(&d->cfg));
     dom_path(x, d->domid, path, sizeof(path));
     int r = write_atomic(path, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
@@ -121,6 +124,15 @@ static int parse_domain(json_object *o, struct domain *d, char *err,
     d->start_time = get_int(o, "start_time");
     d->restarts = (unsigned)get_int(o, "restarts");
     d->target_mib = (uint64_t)get_int(o, "target");
+    d->max_mib = (uint64_t)get_int(o, "mem_max");
+    json_object *ou;
+    char oerr[128];
+    if (json_object_object_get_ex(o, "owner_uid", &ou)) {
+        d->has_owner = d->cfg.owner != NULL;    /* as resolved at create */
+        d->owner_uid = (uid_t)json_object_get_int64(ou);
+    } else {
+        owner_resolve(d, oerr, sizeof(oerr));   /* no such user: admins' */
+    }
     copy_str(o, "control", d->ctl_path, sizeof(d->ctl_path));
     copy_str(o, "console", d->con_path, sizeof(d->con_path));
     copy_str(o, "log", d->log_path, sizeof(d->log_path));
@@ -203,6 +215,7 @@ static void adopt_one(struct xend *x, struct domain *d)
         return dom_ended_elsewhere(x, d);
     }
     store_domain_write(x, d);
+    cgroup_adopt(x, d);
     xdmesg(x, "domain %d (%s) adopted: xeno-vmm pid %d", d->domid,
            d->cfg.name, d->pid);
 }

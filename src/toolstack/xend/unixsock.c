@@ -1,6 +1,7 @@
 /* The unix-socket side of the API: one JSON object per line,
  * {"method":"GET","path":"/xend/domain","body":{...}} in,
- * {"status":200,"body":{...}} out.  Local tools only (mode 0600). */
+ * {"status":200,"body":{...}} out.  Mode 0666: every local user may
+ * connect, and is then who SO_PEERCRED says (policy.h decides). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 struct unix_client {
     int fd;
     bool pending;               /* its reply waits (create): not polled */
+    struct caller who;          /* SO_PEERCRED at accept */
     char *buf;
     size_t len, cap;
 };
@@ -58,7 +60,7 @@ int unix_start(struct xend *x)
         return r;
     }
     x->unix_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    mode_t old = umask(077);
+    mode_t old = umask(0111);
     if (x->unix_fd < 0 || bind(x->unix_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
         listen(x->unix_fd, 16) < 0) {
         r = -errno;
@@ -104,6 +106,7 @@ void unix_accept(struct xend *x)
         if (!x->clients[k])
             break;
         x->clients[k]->fd = fd;
+        caller_of_socket(x, fd, false, &x->clients[k]->who);
         return;
     }
     close(fd);                  /* too many clients */
@@ -138,7 +141,8 @@ static json_object *handle_line(struct xend *x, int slot, const char *line)
                   "\"body\":{..}}");
     else {
         struct xreq rq = { json_object_get_string(m), json_object_get_string(p),
-                           b, { .kind = W_UNIX, .slot = slot } };
+                           b, { .kind = W_UNIX, .slot = slot }, NULL,
+                           &x->clients[slot]->who };
         route_dispatch(x, &rq, &rp);
     }
     json_object_put(req);

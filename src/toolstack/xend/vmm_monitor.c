@@ -4,9 +4,14 @@
  * exit status is known even when it ends while xend is not running or
  * after a new xend adopted it (an adopted VMM is not xend's child).
  * SIGTERM, SIGINT and SIGHUP are passed on to the VMM; if the monitor is
- * killed, the VMM gets SIGKILL (PR_SET_PDEATHSIG). */
+ * killed, the VMM gets SIGKILL (PR_SET_PDEATHSIG).  Inherited fds (the
+ * domain's disks) go to the VMM only.
+ * With --new-pid-ns first, the VMM starts as init of a new PID namespace
+ * (xend asks for it with the jail, docs/privilege.md). */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +20,7 @@
 #include <unistd.h>
 
 static volatile pid_t vmm;
+static bool monitor_pid_ns;
 
 static void forward(int sig)
 {
@@ -40,7 +46,8 @@ static void run_vmm(pid_t monitor, char **argv)
 {
     sigset_t none;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != monitor)
+    /* In a new PID namespace the parent (outside it) shows as 0. */
+    if (getppid() != monitor && !(monitor_pid_ns && getppid() == 0))
         _exit(1);               /* the monitor died before prctl */
     signal(SIGTERM, SIG_DFL);
     signal(SIGINT, SIG_DFL);
@@ -52,11 +59,30 @@ static void run_vmm(pid_t monitor, char **argv)
     _exit(1);
 }
 
+/* The VMM has its copy: our /proc/PID/cmdline need not show the token
+ * (docs/xenstored.md, "Identities"). */
+static void blank_token(char **argv)
+{
+    for (int k = 0; argv[k] && argv[k + 1]; k++)
+        if (strcmp(argv[k], "--xenstore-token") == 0)
+            memset(argv[k + 1], '*', strlen(argv[k + 1]));
+}
+
 int main(int argc, char **argv)
 {
+    bool pid_ns = argc > 1 && strcmp(argv[1], "--new-pid-ns") == 0;
+    if (pid_ns) {
+        argv++;
+        argc--;
+    }
     if (argc < 3) {
-        fprintf(stderr, "usage: xeno-vmm-monitor EXITFILE VMM [ARG...]\n");
+        fprintf(stderr, "usage: xeno-vmm-monitor [--new-pid-ns] EXITFILE VMM [ARG...]\n");
         return 2;
+    }
+    monitor_pid_ns = pid_ns;
+    if (pid_ns && unshare(CLONE_NEWPID) < 0) {
+        fprintf(stderr, "xeno-vmm-monitor: new PID namespace: %s\n", strerror(errno));
+        return 1;
     }
     unlink(argv[1]);
     struct sigaction sa = { .sa_handler = forward };
@@ -70,6 +96,9 @@ int main(int argc, char **argv)
     if (pid == 0)
         run_vmm(self, argv + 2);
     vmm = pid;
+    blank_token(argv + 2);
+    /* The disks' fds are the VMM's: a detached disk must really close. */
+    closefrom(3);
     int st;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)

@@ -24,6 +24,29 @@ static const struct xm_cmd commands[] = {
     { "mem-set", cmd_mem_set, "mem-set DOM MiB", "Set a domain's memory "
       "target (0: the host's share)" },
     { "balloon", cmd_mem_set, "balloon DOM MiB", "Same as mem-set" },
+    { "mem-max", cmd_mem_max, "mem-max DOM MiB", "Set the most a domain may "
+      "balloon up to (at most its maxmem)" },
+    { "block-attach", cmd_block_attach, "block-attach DOM TARGET VDEV MODE",
+      "Hot-plug a disk (TARGET phy:sda7 or file:/img, MODE r or w)" },
+    { "block-detach", cmd_block_detach, "block-detach DOM VDEV",
+      "Unplug a disk (the guest is asked to let go)" },
+    { "block-list", cmd_block_list, "block-list [-l] DOM",
+      "A domain's disks as xenstore shows them" },
+    { "vbd-create", cmd_block_attach, "vbd-create DOM TARGET VDEV MODE",
+      "Same as block-attach (Xen 2.0)" },
+    { "vbd-destroy", cmd_block_detach, "vbd-destroy DOM VDEV",
+      "Same as block-detach (Xen 2.0)" },
+    { "vbd-list", cmd_block_list, "vbd-list [-l] DOM",
+      "Same as block-list (Xen 2.0)" },
+    { "network-attach", cmd_network_attach,
+      "network-attach DOM [mac=M] [bridge=B] [script=S] [ip=IP] [key=value...]",
+      "Add a virtual network interface to a running domain" },
+    { "network-detach", cmd_network_detach, "network-detach DOM DEVID",
+      "Remove a virtual network interface" },
+    { "network-list", cmd_network_list, "network-list [-l] DOM",
+      "List a domain's virtual network interfaces" },
+    { "vif-list", cmd_network_list, "vif-list [-l] DOM",
+      "Same as network-list (Xen 2.0)" },
     { "dmesg", cmd_dmesg, "dmesg [-c]", "xend's message ring (-c: clear "
       "it)" },
     { "log", cmd_log, "log", "xend's log" },
@@ -31,6 +54,14 @@ static const struct xm_cmd commands[] = {
     { "uptime", cmd_uptime, "uptime [DOM...]", "Domains' uptimes" },
     { "top", cmd_top, "top [-b] [-d SECONDS] [-n ITERATIONS]",
       "Domains' CPU and memory use (-b: batch output)" },
+    { "vcpu-set", cmd_vcpu_set, "vcpu-set DOM N", "Set how many of a domain's "
+      "vCPUs are online (1 to maxvcpus)" },
+    { "vcpu-list", cmd_vcpu_list, "vcpu-list [DOM...]", "vCPUs: host CPU, state, "
+      "time, affinity" },
+    { "vcpu-pin", cmd_vcpu_pin, "vcpu-pin DOM VCPU|all CPUS", "Pin vCPUs to host "
+      "CPUs (CPUS: 0-3,^1 or all)" },
+    { "sched-credit", cmd_sched_credit, "sched-credit -d DOM [-w WEIGHT] [-c CAP]",
+      "Show or set a domain's CPU weight (1-65535) and cap (% of a CPU)" },
     { "help", cmd_help, "help [COMMAND]", "This list" },
 };
 
@@ -84,7 +115,7 @@ static void print_commands(FILE *f)
 {
     fprintf(f, "Usage: xm [-s SOCKET|http://HOST:PORT] COMMAND [ARGS]\n\n");
     for (size_t k = 0; k < N_COMMANDS; k++)
-        fprintf(f, "  %-10s %s\n", commands[k].name, commands[k].summary);
+        fprintf(f, "  %-12s %s\n", commands[k].name, commands[k].summary);
     fprintf(f, "\nxm talks to xend at $%s or %s.\n", XENOCTL_ENV,
             XENOCTL_DEFAULT_SOCKET);
 }

@@ -40,10 +40,21 @@ int cmd_reboot(struct xm *xm, int argc, char **argv);
 int cmd_pause(struct xm *xm, int argc, char **argv);
 int cmd_unpause(struct xm *xm, int argc, char **argv);
 int cmd_mem_set(struct xm *xm, int argc, char **argv);
+int cmd_mem_max(struct xm *xm, int argc, char **argv);
 int cmd_console(struct xm *xm, int argc, char **argv);
 int cmd_info(struct xm *xm, int argc, char **argv);
 int cmd_dmesg(struct xm *xm, int argc, char **argv);
 int cmd_log(struct xm *xm, int argc, char **argv);
+int cmd_block_attach(struct xm *xm, int argc, char **argv);
+int cmd_block_detach(struct xm *xm, int argc, char **argv);
+int cmd_block_list(struct xm *xm, int argc, char **argv);
+int cmd_network_attach(struct xm *xm, int argc, char **argv);
+int cmd_network_detach(struct xm *xm, int argc, char **argv);
+int cmd_network_list(struct xm *xm, int argc, char **argv);
+int cmd_vcpu_set(struct xm *xm, int argc, char **argv);
+int cmd_vcpu_list(struct xm *xm, int argc, char **argv);
+int cmd_vcpu_pin(struct xm *xm, int argc, char **argv);
+int cmd_sched_credit(struct xm *xm, int argc, char **argv);
 
 /* xm console DOM, also used by create -c. */
 int xm_console_attach(struct xm *xm, const char *dom);

@@ -88,7 +88,8 @@ static int absolute(char **path)
     return 0;
 }
 
-static int do_create(struct xm *xm, struct domain_config *cfg, bool console)
+static int do_create(struct xm *xm, const char *file,
+                     struct domain_config *cfg, bool console)
 {
     if (absolute(&cfg->kernel) < 0 || absolute(&cfg->ramdisk) < 0)
         return xm_error("can't make the kernel's path absolute: %s",
@@ -100,8 +101,9 @@ static int do_create(struct xm *xm, struct domain_config *cfg, bool console)
     int domid = -1;
     int r = xenoctl_create(h, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), &domid);
     json_object_put(j);
-    if (r < 0)
-        return xm_fail(xm, r);
+    if (r < 0)              /* which config, and xend's why */
+        return xm_error("%s: %s", file, *xenoctl_error(h) ? xenoctl_error(h)
+                        : strerror(-r));
     printf("Started domain %s (id=%d)\n", cfg->name, domid);
     fflush(stdout);
     return console ? xm_console_attach(xm, cfg->name) : XM_OK;
@@ -123,7 +125,8 @@ int cmd_create(struct xm *xm, int argc, char **argv)
     }
     print_warnings(&diag);
     printf("Using config file \"%s\".\n", file);
-    r = a.dry_run ? dry_run(&cfg) : do_create(xm, &cfg, a.console);
+    fflush(stdout);             /* before any error on stderr */
+    r = a.dry_run ? dry_run(&cfg) : do_create(xm, file, &cfg, a.console);
     config_free(&cfg);
     return r;
 }

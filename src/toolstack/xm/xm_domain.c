@@ -53,8 +53,8 @@ static int list_long(struct xm *xm, int argc, char **argv,
             continue;
         snprintf(id, sizeof(id), "%d", doms[k].domid);
         int r = xenoctl_domain_info(xm->h, id, NULL, &json);
-        if (r == -ENOENT)
-            continue;           /* gone meanwhile */
+        if (r == -ENOENT || (r == -EACCES && argc == 0))
+            continue;           /* gone meanwhile, or not ours to read */
         if (r < 0)
             return xm_fail(xm, r);
         printf("%s\n", json);
@@ -137,21 +137,35 @@ static double prev_cpu(const struct xenoctl_domain *prev, size_t np, int id)
     return -1;
 }
 
+/* xentop's columns; the NET and VBD ones are the VMM's counters, summed
+ * over the domain's vifs and disks: bytes in KiB (NETTX: sent by the
+ * guest), requests. */
 static void top_frame(const struct top_opts *o, struct xenoctl_domain *doms,
                       size_t n, struct xenoctl_domain *prev, size_t np)
 {
     if (!o->batch)
         fputs("\033[H\033[2J", stdout);
-    printf("%-20s %8s %10s %6s %10s %10s %5s\n", "NAME", "STATE", "CPU(sec)",
-           "CPU(%)", "MEM(k)", "MAXMEM(k)", "VCPUS");
+    printf("%-20s %8s %10s %6s %10s %10s %5s %4s %10s %10s %4s %8s %8s %10s "
+           "%10s\n", "NAME", "STATE", "CPU(sec)", "CPU(%)", "MEM(k)",
+           "MAXMEM(k)", "VCPUS", "NETS", "NETTX(k)", "NETRX(k)", "VBDS",
+           "VBD_RD", "VBD_WR", "VBD_RD(k)", "VBD_WR(k)");
     for (size_t k = 0; k < n; k++) {
-        double p = prev_cpu(prev, np, doms[k].domid), pct = 0;
+        const struct xenoctl_domain *d = &doms[k];
+        double p = prev_cpu(prev, np, d->domid), pct = d->cpu_percent;
         if (p >= 0 && o->delay)
-            pct = (doms[k].cpu_time - p) * 100.0 / (double)o->delay;
-        printf("%-20.20s %8s %10.0f %6.1f %10llu %10llu %5u\n", doms[k].name,
-               xm_state_flags(doms[k].state), doms[k].cpu_time, pct,
-               (unsigned long long)doms[k].memory_mib * 1024,
-               (unsigned long long)doms[k].maxmem_mib * 1024, doms[k].vcpus);
+            pct = (d->cpu_time - p) * 100.0 / (double)o->delay;
+        printf("%-20.20s %8s %10.0f %6.1f %10llu %10llu %5u %4u %10llu %10llu "
+               "%4u %8llu %8llu %10llu %10llu\n", d->name,
+               xm_state_flags(d->state), d->cpu_time, pct,
+               (unsigned long long)d->memory_mib * 1024,
+               (unsigned long long)(d->mem_max_mib ? d->mem_max_mib : d->maxmem_mib) * 1024,
+               d->vcpus_online ? d->vcpus_online : d->vcpus, d->nr_vifs,
+               (unsigned long long)d->vif_tx_bytes / 1024,
+               (unsigned long long)d->vif_rx_bytes / 1024, d->nr_vbds,
+               (unsigned long long)d->vbd_rd_req,
+               (unsigned long long)d->vbd_wr_req,
+               (unsigned long long)d->vbd_rd_bytes / 1024,
+               (unsigned long long)d->vbd_wr_bytes / 1024);
     }
     fflush(stdout);
 }

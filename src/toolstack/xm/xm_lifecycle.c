@@ -1,4 +1,4 @@
-/* xm destroy, shutdown, reboot, pause, unpause, mem-set. */
+/* xm destroy, shutdown, reboot, pause, unpause, mem-set, mem-max. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -77,7 +77,8 @@ int cmd_shutdown(struct xm *xm, int argc, char **argv)
     return XM_OK;
 }
 
-int cmd_mem_set(struct xm *xm, int argc, char **argv)
+static int mem_cmd(struct xm *xm, int argc, char **argv,
+                   int (*fn)(struct xenoctl *, const char *, uint64_t))
 {
     unsigned long long mib;
     if (argc != 3)
@@ -88,6 +89,16 @@ int cmd_mem_set(struct xm *xm, int argc, char **argv)
     struct xenoctl *h = xm_handle(xm);
     if (!h)
         return XM_FAIL;
-    int r = xenoctl_mem_set(h, argv[1], mib);
+    int r = fn(h, argv[1], mib);
     return r < 0 ? xm_fail(xm, r) : XM_OK;
+}
+
+int cmd_mem_set(struct xm *xm, int argc, char **argv)
+{
+    return mem_cmd(xm, argc, argv, xenoctl_mem_set);
+}
+
+int cmd_mem_max(struct xm *xm, int argc, char **argv)
+{
+    return mem_cmd(xm, argc, argv, xenoctl_mem_max);
 }

@@ -7,3 +7,4 @@ echo "xs-name: $(xs read name)"
 echo "xs-domid: $(xs read domid)"
 xs ls /local/domain/$(xs read domid) | sed 's/^/xs-tree: /'
 echo "wallclock-year: $(date +%Y)"
+echo "clocksource: $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"

@@ -180,6 +180,21 @@ static void test_lookup(void)
     CHECK_EQ(va, BASE + 0x200 + 299);
     CHECK_EQ(kallsyms_lookup(&ks, "xen_hypercall", &va), -ENOENT);
     CHECK_EQ(kallsyms_find(img, 32, &ks), -ENOENT);
+
+    /* Address -> symbol, as a crash report decodes RIP. */
+    struct ksymtab *t = ksymtab_build(img, len);
+    char buf[128];
+    CHECK(t != NULL);
+    CHECK_STR(ksymtab_origin(t), "kallsyms");
+    CHECK_EQ(ksymtab_count(t), NSYMS);
+    CHECK_EQ(ksymtab_format(t, BASE + AMD_OFF + 5, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "xen_hypercall_amd+0x5/0x10");
+    CHECK_EQ(ksymtab_format(t, BASE + INTEL_OFF, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "xen_hypercall_intel+0x0/0xf0");
+    CHECK_EQ(ksymtab_format(t, BASE + 0x200 + 7, buf, sizeof(buf)), 0);
+    CHECK_STR(buf, "sym_7+0x0/0x1");
+    CHECK_EQ(ksymtab_format(t, BASE + 0x50, buf, sizeof(buf)), -ENOENT);
+    ksymtab_free(t);
     free(img);
     free(x.b);
 }

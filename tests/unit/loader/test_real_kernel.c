@@ -88,6 +88,16 @@ static void test_kernel(const char *path)
         CHECK_EQ(kallsyms_find(vmlinux, vlen, &ks), 0);
         CHECK_EQ(kallsyms_lookup(&ks, "pvh_start_xen", &va), 0);
         CHECK_EQ(va - 0xffffffff80000000ULL, entry);
+        /* The crash report's decoder on the same tables. */
+        struct ksymtab *t = ksymtab_build(vmlinux, vlen);
+        char sym[160] = "";
+        CHECK(t != NULL);
+        CHECK_EQ(kallsyms_lookup(&ks, "panic", &va), 0);
+        CHECK_EQ(ksymtab_format(t, va + 4, sym, sizeof(sym)), 0);
+        CHECK(strncmp(sym, "panic+0x4/0x", 12) == 0);
+        printf("  %zu text symbols (%s); panic+4 decodes as %s\n", ksymtab_count(t),
+               ksymtab_origin(t), sym);
+        ksymtab_free(t);
         size_t sites[2];
         CHECK_EQ(hcall_sites_find(vmlinux, vlen, sites), 1);
         for (int i = 0; i < 2; i++) {

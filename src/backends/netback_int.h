@@ -1,0 +1,91 @@
+/* Internals of the network backend, shared by netback*.c and the tests. */
+#ifndef XENO_BACKENDS_NETBACK_INT_H
+#define XENO_BACKENDS_NETBACK_INT_H
+
+#include <stdint.h>
+
+#ifndef xen_mb
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/io/netif.h>
+#include <xen/io/ring.h>
+#include <linux/virtio_net.h>
+
+#include "backends/netback.h"
+
+#define NET_PAGE 4096u
+#define NET_ETH_HLEN 14u
+/* Follow-on slots, as Linux xenvif_count_requests counts them: up to 18
+ * are served (XEN_NETIF_NR_SLOTS_MIN), 19 or 20 drop the packet, more than
+ * 20 are fatal (fatal_skb_slots).  netfront never sends more than 17. */
+#define NET_TX_DROP_SLOTS XEN_NETIF_NR_SLOTS_MIN
+#define NET_TX_FATAL_SLOTS 20u
+#define NET_VHDR sizeof(struct virtio_net_hdr)
+
+/* A host frame waiting for RX slots. */
+struct net_rx_frame {
+    struct net_rx_frame *next;
+    struct virtio_net_hdr vh;
+    size_t len;                   /* data bytes after the header */
+    uint8_t data[];
+};
+
+struct net_queue {
+    struct netback *nb;
+    unsigned idx;
+    bool connected, broken;
+    unsigned tx_port, rx_port;
+    uint32_t tx_ref, rx_ref;
+    void *tx_va, *rx_va;
+    netif_tx_back_ring_t tx;
+    netif_rx_back_ring_t rx;
+    bool tx_pending, rx_pending;  /* responses written, not yet pushed */
+    struct net_rx_frame *head, *tail;
+    size_t queued;                /* data bytes in the list */
+    unsigned features;            /* offered and requested */
+    uint32_t tx_need;             /* bytes the rate-limited head packet
+                                     waits for (0: none waits) */
+};
+
+struct netback {
+    const struct blkback_env_ops *ops;
+    void *env;
+    const struct net_engine_ops *eng;
+    void *engine;
+    uint8_t mac[6];
+    unsigned mtu, features, max_queues;
+    uint16_t domid;
+    uint8_t *tx_buf;              /* one gathered TX frame */
+    uint8_t *rx_buf;              /* one frame read from the engine */
+    struct net_queue q[NETBACK_MAX_QUEUES];
+    struct netback_stats st;
+    /* TX token bucket (netback_set_rate): 0 bytes = unlimited. */
+    uint64_t rate_bytes, rate_usec;
+    uint64_t credit, credit_max, credit_ns;
+    uint64_t (*now_ns)(void);
+};
+
+/* netback.c */
+void net_log(struct netback *nb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void net_queue_fatal(struct net_queue *q, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void net_pushed(struct net_queue *q, void *rsp_prod, int notify, unsigned port);
+void net_guest_write(struct netback *nb, void *dst, const void *src, size_t len);
+
+/* netback_tx.c */
+bool net_tx_pass(struct net_queue *q);
+uint64_t net_clock_ns(void);
+
+/* netback_rx.c: which connected queue a host frame (vnet header first)
+ * goes to, by a hash of its addresses and ports; 0 for anything else. */
+unsigned net_rx_pick_queue(const struct netback *nb, const uint8_t *frame, size_t len);
+
+/* netback_rx.c */
+void net_rx_pass(struct net_queue *q);
+void net_rx_flush_queue(struct net_queue *q);
+int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len);
+
+#endif

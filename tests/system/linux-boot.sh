@@ -68,5 +68,5 @@ EOS
 if [ "$("$root/scripts/testhost/where.sh")" = direct ]; then
     bash "$work/inner.sh"
 else
-    "$root/tests/system/run-in-testhost.sh" --timeout 540 "$work/inner.sh"
+    "$root/tests/system/run-in-testhost.sh" --retry --timeout 540 "$work/inner.sh"
 fi

@@ -39,7 +39,7 @@ kernel = "$K"
 ramdisk = "$I"
 cmdline = "console=hvc0 $GUEST_CMDLINE"
 memory = $MEM
-vcpus = 1
+vcpus = ${VCPUS:-1}
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "preserve"
@@ -78,7 +78,7 @@ vmm_setup() {
     . "$root/tests/linux/lib.sh"
     xs_start >/dev/null
 }
-vmm_start() { boot "g$1" "$1" 1 "$GUEST_CMDLINE" >/dev/null; }
+vmm_start() { boot "g$1" "$1" "${VCPUS:-1}" "$GUEST_CMDLINE" >/dev/null; }
 vmm_log() { echo "$W/g$1.out"; }
 vmm_ended() { [ -s "$W/g$1.rc" ] && cat "$W/g$1.rc"; }
 vmm_stop() { :; }   # timeout(1) in boot() ends it
@@ -93,7 +93,7 @@ qemu_start() {
         d=(-drive "file=$DISKDIR/disk-$1.img,format=raw,if=none,id=d0,aio=io_uring"
            -device virtio-blk-device,drive=d0)
     fi
-    qemu-system-x86_64 -M microvm -accel kvm -cpu host -m "$MEM" -smp 1 "${d[@]}" \
+    qemu-system-x86_64 -M microvm -accel kvm -cpu host -m "$MEM" -smp "${VCPUS:-1}" "${d[@]}" \
         -nodefaults -no-user-config -display none -no-reboot \
         -serial "file:$W/q$1.out" -kernel "$K" -initrd "$I" -pidfile "$W/q$1.pid" \
         -append "console=ttyS0 $GUEST_CMDLINE" >"$W/q$1.err" 2>&1

@@ -5,7 +5,7 @@
 #
 #   bench/testhost/two-domain-loop.sh [--iterations N] [--engine xm|vmm|qemu]
 #       [--memory MiB] [--guest-timeout S] [--results DIR] [--env VAR=VALUE]...
-#       [--cmdline EXTRA] [--build DIR] [--bzimage] [--disk MiB]
+#       [--cmdline EXTRA] [--build DIR] [--bzimage] [--disk MiB] [--vcpus N]
 #
 # Engines, each booting Debian's kernel with the same busybox initramfs
 # (scripts/mkguest) to `xeno.run=true`, two at a time:
@@ -24,6 +24,8 @@
 # xvdb through xen-blkfront, or QEMU's virtio-blk (aio=io_uring; both
 # through the page cache: tmpfs has no O_DIRECT); the guest runs
 # bench/testhost/disk-io.sh instead of `true`: block I/O in both at once.
+# --vcpus N (default 1): vCPUs per guest (CI's crashes were in 2- and
+# 4-vCPU guests).
 #
 # Per iteration and guest: ok (XENO-GUEST-EXIT=0, clean end), crash (VMM
 # exit 103, or a guest panic/oops on its console), hang (nothing after
@@ -43,7 +45,7 @@ if [ "${1:-}" = --inner ]; then
 fi
 
 iters=20 engine=xm mem=128 gtimeout='' results='' cmdextra='' build=$root/build
-envs=() bz=0 disk=0
+envs=() bz=0 disk=0 vcpus=1
 while [ $# -gt 0 ]; do
     case $1 in
     --iterations) iters=$2; shift 2 ;;
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
     --build) build=$(cd "$2" && pwd); shift 2 ;;
     --bzimage) bz=1; shift ;;
     --disk) disk=$2; shift 2 ;;
+    --vcpus) vcpus=$2; shift 2 ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "two-domain-loop: unknown argument $1" >&2; exit 2 ;;
     esac
@@ -81,8 +84,8 @@ done
 
 # Everything the inner half needs, as a sourced file in the results dir.
 {
-    printf 'ENGINE=%q ITERS=%q MEM=%q GTIMEOUT=%q R=%q B=%q K=%q I=%q CMDEXTRA=%q DISK=%q\n' \
-        "$engine" "$iters" "$mem" "$gtimeout" "$results" "$build" "$kernel" "$initrd" "$cmdextra" "$disk"
+    printf 'ENGINE=%q ITERS=%q MEM=%q GTIMEOUT=%q R=%q B=%q K=%q I=%q CMDEXTRA=%q DISK=%q VCPUS=%q\n' \
+        "$engine" "$iters" "$mem" "$gtimeout" "$results" "$build" "$kernel" "$initrd" "$cmdextra" "$disk" "$vcpus"
     printf 'VMM_ENV=('; [ ${#envs[@]} = 0 ] || printf ' %q' "${envs[@]}"; echo ' )'
 } >"$results/params"
 echo "two-domain-loop: $iters iterations, engine $engine${envs:+, env ${envs[*]}}$([ "$disk" = 0 ] || echo ", disks of $disk MiB"), results in $results"
@@ -91,7 +94,7 @@ XENO_TESTHOST_LABEL=two-domain-$engine$([ "$disk" = 0 ] || echo -disk) "$root/sc
     --timeout $((iters * (gtimeout + 40) + 120)) --rw "$results" "$0" --inner "$results/params"
 rc=$?
 {
-    echo "engine=$engine iterations=$iters env=${envs[*]:-none} disk=$disk memory=$mem kernel=$kernel build=$build"
+    echo "engine=$engine iterations=$iters env=${envs[*]:-none} disk=$disk vcpus=$vcpus memory=$mem kernel=$kernel build=$build"
     echo "test host: run.sh exit $rc after $(( $(date +%s) - t0 )) s$( [ $rc = 125 ] && echo ' (kernel died or did not boot: see above)')"
     awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "a" || kv[1] == "b") { sub(/[(\/].*/, "", kv[2]); n[kv[2]]++ } } it++ }
          END { printf "iterations done: %d; guests:", it; for (k in n) printf " %s %d", k, n[k]; print "" }' \

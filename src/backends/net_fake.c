@@ -26,6 +26,7 @@ static int fake_send(void *engine, const struct iovec *iov, unsigned n)
     }
     free(f->frame[slot]);
     f->last_iovcnt = n;
+    f->last_iov1 = n > 1 ? iov[1].iov_len : 0;
     f->frame[slot] = p;
     f->len[slot] = len;
     f->sent++;

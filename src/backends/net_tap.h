@@ -34,7 +34,8 @@ struct net_fake {
     int send_rc;                        /* returned by send if non-zero */
     size_t len[NET_FAKE_FRAMES];        /* the last NET_FAKE_FRAMES sent, */
     uint8_t *frame[NET_FAKE_FRAMES];    /*  by sent % NET_FAKE_FRAMES */
-    unsigned last_iovcnt;               /* the iovecs of the last send */
+    unsigned last_iovcnt;               /* the iovecs of the last send, */
+    size_t last_iov1;                   /*  the length of its second (the copy) */
     /* Frames recv hands out, in order, then -EAGAIN. */
     const void *in[NET_FAKE_FRAMES];
     size_t in_len[NET_FAKE_FRAMES];

@@ -2,8 +2,8 @@
  * copy is checked the way Linux netback checks it (xenvif_count_requests,
  * xenvif_get_extras, xenvif_tx_build_gops).  The packet's headers are
  * mapped in one batch (gnt_map_many: one lock for the packet, all or
- * nothing), its headers copied out of them (whole slots, at least
- * TX_HDR_COPY bytes, all of the packet if its headers reach further),
+ * nothing), its first TX_HDR_COPY bytes copied out of them (all of the
+ * packet if its headers reach further),
  * parsed from that copy for the virtio_net_hdr, and the rest goes to the
  * engine straight from the mapped grants in one writev: the guest can
  * change its payload under us, which only garbles its own data, but never
@@ -177,17 +177,33 @@ static void tx_unmap_all(struct net_queue *q, struct tx_map *m)
     m->nref = 0;
 }
 
-/* Copy whole slots from slot *next on into data + *off until at least
- * want bytes are linear (or the packet ends). */
+/* Where the linear copy of a packet stands: slot is the first slot not
+ * wholly copied, in the bytes of it already copied, off the bytes copied. */
+struct tx_cursor {
+    unsigned slot;
+    size_t in;
+    size_t off;
+};
+
+/* Copy from the cursor on into data until want bytes are linear (or the
+ * packet ends): whole slots, and of the slot that crosses want only the
+ * bytes up to it (the rest goes out from its mapping). */
 static void tx_copy_until(const struct tx_pkt *p, const struct tx_map *m, uint8_t *data,
-                          size_t want, unsigned *next, size_t *off)
+                          size_t want, struct tx_cursor *c)
 {
-    while (*next <= p->nfrag && *off < want) {
-        const struct netif_tx_request *t = tx_slot(p, *next);
-        if (t->size)
-            memcpy(data + *off, (const uint8_t *)m->page[*next] + t->offset, t->size);
-        *off += t->size;
-        (*next)++;
+    while (c->slot <= p->nfrag && c->off < want) {
+        const struct netif_tx_request *t = tx_slot(p, c->slot);
+        size_t n = t->size - c->in;
+        if (n > want - c->off)
+            n = want - c->off;
+        if (n)
+            memcpy(data + c->off, (const uint8_t *)m->page[c->slot] + t->offset + c->in, n);
+        c->off += n;
+        c->in += n;
+        if (c->in == t->size) {
+            c->slot++;
+            c->in = 0;
+        }
     }
 }
 
@@ -219,14 +235,16 @@ static const char *tx_vhdr(const struct tx_pkt *p, const uint8_t *data, size_t l
 
 #define TX_HDR_COPY 256u   /* Ethernet, IPv4/IPv6 and TCP headers, options included */
 
-/* Slots next.. (the part not copied) into iov, from their mappings. */
-static void tx_iov_rest(const struct tx_pkt *p, const struct tx_map *m, unsigned next,
-                        struct iovec *iov, unsigned *niov)
+/* What the cursor has not copied into iov, from the mappings. */
+static void tx_iov_rest(const struct tx_pkt *p, const struct tx_map *m,
+                        const struct tx_cursor *c, struct iovec *iov, unsigned *niov)
 {
-    for (unsigned i = next; i <= p->nfrag; i++) {
+    for (unsigned i = c->slot; i <= p->nfrag; i++) {
         const struct netif_tx_request *t = tx_slot(p, i);
-        if (t->size)
-            iov[(*niov)++] = (struct iovec){ (uint8_t *)m->page[i] + t->offset, t->size };
+        size_t skip = i == c->slot ? c->in : 0;
+        if (t->size > skip)
+            iov[(*niov)++] = (struct iovec){ (uint8_t *)m->page[i] + t->offset + skip,
+                                             t->size - skip };
     }
 }
 
@@ -238,19 +256,19 @@ static void tx_send(struct net_queue *q, const struct tx_pkt *p)
     const char *why;
     struct iovec iov[2 + TX_MAX_SLOTS];
     struct tx_map m;
-    unsigned niov = 2, next = 0;
-    size_t copied = 0;
+    struct tx_cursor c = { 0, 0, 0 };
+    unsigned niov = 2;
     int rc;
 
     if (tx_map_all(q, p, &m)) {
         tx_drop(q, p, "bad grant");
         return;
     }
-    tx_copy_until(p, &m, data, TX_HDR_COPY, &next, &copied);
-    why = tx_vhdr(p, data, copied, &vh);
-    if (why && copied < p->total) {     /* headers past the copy: take it all */
-        tx_copy_until(p, &m, data, p->total, &next, &copied);
-        why = tx_vhdr(p, data, copied, &vh);
+    tx_copy_until(p, &m, data, TX_HDR_COPY, &c);
+    why = tx_vhdr(p, data, c.off, &vh);
+    if (why && c.off < p->total) {      /* headers past the copy: take it all */
+        tx_copy_until(p, &m, data, p->total, &c);
+        why = tx_vhdr(p, data, c.off, &vh);
     }
     if (why) {
         tx_unmap_all(q, &m);
@@ -258,8 +276,8 @@ static void tx_send(struct net_queue *q, const struct tx_pkt *p)
         return;
     }
     iov[0] = (struct iovec){ &vh, sizeof(vh) };
-    iov[1] = (struct iovec){ data, copied };
-    tx_iov_rest(p, &m, next, iov, &niov);
+    iov[1] = (struct iovec){ data, c.off };
+    tx_iov_rest(p, &m, &c, iov, &niov);
     rc = nb->eng->send(nb->engine, iov, niov);
     tx_unmap_all(q, &m);
     if (rc < 0) {

@@ -75,9 +75,10 @@ static void test_tx_good(void)
     CHECK(vh && len == NET_VHDR + n && memcmp((const uint8_t *)vh + NET_VHDR, pkt, n) == 0);
     CHECK(vh && vh->flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
     CHECK(vh && vh->csum_start == 34 && vh->csum_offset == 16);
-    /* Headers copied (the first 1000-byte slot), the rest straight from
-     * the 8 mapped grants: vnet header + copy + 8. */
-    CHECK_EQ(f.eng.last_iovcnt, 10);
+    /* The first 256 bytes copied, the rest straight from the mapped
+     * grants: vnet header + copy + the rest of slot 0 + 8. */
+    CHECK_EQ(f.eng.last_iovcnt, 11);
+    CHECK_EQ(f.eng.last_iov1, 256);
     /* IPv6 UDP checksum blank. */
     n = nf_build(pkt, true, true, 300);
     nf_tx_packet(&f, pkt, n, NET_PAGE, NETTXF_csum_blank, 40);
@@ -185,6 +186,44 @@ static void test_tx_long_headers(void)
     CHECK(vh && vh->flags == VIRTIO_NET_HDR_F_NEEDS_CSUM);
     CHECK(vh && vh->csum_start == 54 + 512 && vh->csum_offset == 16);
     CHECK_EQ(f.eng.last_iovcnt, 2);                  /* all of it copied */
+    CHECK(!nf_grants_held(&f));
+    nf_destroy(&f);
+}
+
+/* Netfront's usual GSO packet: the headers alone in the first slot, the
+ * payload in whole pages.  Only 256 bytes are copied (the 54 of slot 0 and
+ * the start of slot 1); the rest of slot 1 goes out from its mapping. */
+static void test_tx_headers_slot(void)
+{
+    const struct virtio_net_hdr *vh;
+    size_t len, n = nf_build(pkt, false, false, 3 * NET_PAGE);
+    struct netif_tx_request *r;
+    unsigned nulls;
+
+    setup(NETBACK_F_ALL);
+    r = nf_tx_slot(&f);
+    r->gref = nf_tx_page(&f, pkt, 54, 0);
+    r->size = (uint16_t)n;
+    r->flags = NETTXF_more_data | NETTXF_csum_blank | NETTXF_extra_info;
+    struct netif_extra_info *x = (struct netif_extra_info *)nf_tx_slot(&f);
+    memset(x, 0, sizeof(*x));
+    x->type = XEN_NETIF_EXTRA_TYPE_GSO;
+    x->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+    x->u.gso.size = 1448;
+    for (unsigned i = 0; i < 3; i++) {
+        r = nf_tx_slot(&f);
+        r->gref = nf_tx_page(&f, pkt + 54 + i * NET_PAGE, NET_PAGE, 0);
+        r->size = NET_PAGE;
+        r->flags = i < 2 ? NETTXF_more_data : 0;
+    }
+    nf_tx_kick(&f);
+    CHECK_EQ(take_all(NETIF_RSP_OKAY, &nulls), 5);
+    CHECK_EQ(nulls, 1);
+    vh = sent_hdr(0, &len);
+    CHECK(vh && len == NET_VHDR + n && memcmp((const uint8_t *)vh + NET_VHDR, pkt, n) == 0);
+    CHECK(vh && vh->gso_type == VIRTIO_NET_HDR_GSO_TCPV4 && vh->hdr_len == 54);
+    CHECK_EQ(f.eng.last_iov1, 256);
+    CHECK_EQ(f.eng.last_iovcnt, 2 + 3);             /* vhdr, copy, rest of slot 1, 2 */
     CHECK(!nf_grants_held(&f));
     nf_destroy(&f);
 }
@@ -322,7 +361,9 @@ static void test_tx_grant_batch(void)
     CHECK_EQ(f.bf.unmap_batches, 1);
     const uint8_t *fr = net_fake_frame(&f.eng, 0, &len);
     CHECK(fr && len == NET_VHDR + n && memcmp(fr + NET_VHDR, pkt, n) == 0);
-    CHECK_EQ(f.eng.last_iovcnt, 2 + slots - 1);     /* vhdr, copy, the rest */
+    /* vhdr, 256 bytes copied, the rest of slot 0, the other slots */
+    CHECK_EQ(f.eng.last_iovcnt, 2 + slots);
+    CHECK_EQ(f.eng.last_iov1, 256);
     for (unsigned k = 0; k < 3; k++) {
         RING_IDX base = f.tx.req_prod_pvt;
         struct netback_stats st = stats();
@@ -776,6 +817,7 @@ int main(void)
     test_tx_good();
     test_tx_tiny_slots();
     test_tx_long_headers();
+    test_tx_headers_slot();
     test_tx_hostile();
     test_tx_grant_batch();
     test_tx_budget();

@@ -39,6 +39,8 @@ static struct {
     bool have_state;
     struct kvm_regs regs;
     struct kvm_sregs sregs;
+    bool have_events;
+    struct kvm_vcpu_events events;
 } crash = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 void crash_capture(struct vcpu *v, const char *why)
@@ -50,6 +52,7 @@ void crash_capture(struct vcpu *v, const char *why)
         snprintf(crash.why, sizeof(crash.why), "%s", why);
         crash.have_state = v && ioctl(v->fd, KVM_GET_REGS, &crash.regs) == 0 &&
                            ioctl(v->fd, KVM_GET_SREGS, &crash.sregs) == 0;
+        crash.have_events = v && ioctl(v->fd, KVM_GET_VCPU_EVENTS, &crash.events) == 0;
     }
     pthread_mutex_unlock(&crash.lock);
 }
@@ -226,6 +229,17 @@ static bool is_init_state(const struct kvm_regs *r, const struct kvm_sregs *s)
     return r->rip == 0xfff0 && s->cs.selector == 0xf000 && !(s->cr0 & CR0_PE);
 }
 
+/* What KVM held undelivered when the vCPU stopped. */
+static void dump_events(const struct kvm_vcpu_events *e)
+{
+    log_err("crash:   events: exception injected %u pending %u nr %u error %#x%s; "
+            "interrupt injected %u nr %u; NMI injected %u pending %u; shadow %#x",
+            e->exception.injected, e->exception.pending, e->exception.nr,
+            e->exception.error_code, e->exception.has_error_code ? "" : " (none)",
+            e->interrupt.injected, e->interrupt.nr, e->nmi.injected, e->nmi.pending,
+            e->interrupt.shadow);
+}
+
 static void dump_vcpu(struct vm *vm, unsigned id, const struct kvm_regs *r,
                       const struct kvm_sregs *s, const char *role)
 {
@@ -308,9 +322,14 @@ void crash_report(struct vm *vm)
                 ksymtab_count(vm->syms), ksymtab_origin(vm->syms));
     else
         log_err("crash: symbols: none (the kernel image has no ELF symtab or kallsyms)");
-    if (crash.have_state)
+    if (crash.have_state) {
+        struct hv_vcpu_state vs = paging_of(crash.vcpu, &crash.sregs);
         dump_vcpu(vm, crash.vcpu, &crash.regs, &crash.sregs, " (crashed first)");
-    else
+        if (crash.have_events)
+            dump_events(&crash.events);
+        if (!is_init_state(&crash.regs, &crash.sregs))
+            crash_check_delivery(vm, &vs, &crash.sregs);
+    } else
         log_err("crash: vcpu%u (crashed first): state unavailable", crash.vcpu);
     for (unsigned i = 0; i < vm->cfg.vcpus; i++)
         if (i != crash.vcpu)

@@ -217,6 +217,12 @@ void xs_kick(struct vm *vm);
 void crash_capture(struct vcpu *v, const char *why);
 bool crash_captured(void);
 void crash_report(struct vm *vm);
+/* crash_deliver.c: whether the IDT gates, code segment and stacks an
+ * exception needs are sound in guest memory (part of the report). */
+struct hv_vcpu_state;
+struct kvm_sregs;
+void crash_check_delivery(struct vm *vm, const struct hv_vcpu_state *vs,
+                          const struct kvm_sregs *s);
 
 /* hvops.c */
 extern const struct hv_ops vm_hv_ops;

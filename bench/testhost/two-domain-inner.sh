@@ -19,6 +19,9 @@ if [ "$ENGINE" != qemu ] && ! LC_ALL=C grep -q -a -m1 HdrS <(head -c 1024 "$K");
     [ -n "$khz" ] && GUEST_CMDLINE="$GUEST_CMDLINE tsc=reliable tsc_early_khz=$khz"
 fi
 : >"$R/results.txt"
+# Where the test host's own kernel lies (XENO_TESTHOST_BZIMAGE=1 boots it
+# through its decompressor, which randomises it; PVH entry does not).
+echo "testhost: $(grep -m1 -w _text /proc/kallsyms) page_offset_base $(grep -m1 -w page_offset_base /proc/kallsyms)" >"$R/testhost.txt"
 
 # --- engine xm: xenstored + xend, as scripts/demo-inner.sh ---------------
 xm() { "$B/src/toolstack/xm" "$@"; }

@@ -44,6 +44,20 @@ void net_guest_write(struct netback *nb, void *dst, const void *src, size_t len)
         nb->ops->dirty(nb->env, dst, len);
 }
 
+void net_guest_write_strided(struct netback *nb, void *dst, size_t stride,
+                             const void *src, size_t len, unsigned n)
+{
+    uint8_t *d = dst;
+    const uint8_t *s = src;
+
+    if (n == 0)
+        return;
+    for (unsigned i = 0; i < n; i++)
+        memcpy(d + i * stride, s + i * len, len);
+    if (nb->ops->dirty)
+        nb->ops->dirty(nb->env, dst, (n - 1) * stride + len);
+}
+
 /* After RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: the rsp_prod write, and an
  * event only when the frontend asked for one (it crossed rsp_event). */
 void net_pushed(struct net_queue *q, void *rsp_prod, int notify, unsigned port)

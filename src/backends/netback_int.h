@@ -74,6 +74,10 @@ void net_queue_fatal(struct net_queue *q, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void net_pushed(struct net_queue *q, void *rsp_prod, int notify, unsigned port);
 void net_guest_write(struct netback *nb, void *dst, const void *src, size_t len);
+/* n items of len bytes each to dst, stride bytes apart (ring entries):
+ * one dirty mark for the span. */
+void net_guest_write_strided(struct netback *nb, void *dst, size_t stride,
+                             const void *src, size_t len, unsigned n);
 
 /* netback_tx.c */
 bool net_tx_pass(struct net_queue *q);

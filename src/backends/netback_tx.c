@@ -31,24 +31,53 @@ enum tx_verdict { TX_OK, TX_FATAL };
 
 #define TX_LOG_LIMIT 16u               /* drop lines logged per vif */
 
-static void tx_response(struct net_queue *q, uint16_t id, int16_t status)
+/* n responses from rsp_prod_pvt on: one guest write per run of ring
+ * entries up to the ring's end. */
+static void tx_put(struct net_queue *q, const struct netif_tx_response *rsp, unsigned n)
 {
-    struct netif_tx_response rsp = { .id = id, .status = status };
+    const size_t stride = sizeof(q->tx.sring->ring[0]);
 
-    net_guest_write(q->nb, RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt),
-                    &rsp, sizeof(rsp));
-    q->tx.rsp_prod_pvt++;
+    while (n) {
+        RING_IDX at = q->tx.rsp_prod_pvt & (RING_SIZE(&q->tx) - 1);
+        unsigned run = RING_SIZE(&q->tx) - at < n ? RING_SIZE(&q->tx) - at : n;
+
+        net_guest_write_strided(q->nb, RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt),
+                                stride, rsp, sizeof(*rsp), run);
+        q->tx.rsp_prod_pvt += run;
+        rsp += run;
+        n -= run;
+    }
     q->tx_pending = true;
+}
+
+/* Responses gathered for tx_put (a guest may chain any number of extra
+ * slots, so a full batch goes out and gathering goes on). */
+struct tx_rsps {
+    struct netif_tx_response r[32];
+    unsigned n;
+};
+
+static void tx_add(struct net_queue *q, struct tx_rsps *b, uint16_t id, int16_t st)
+{
+    b->r[b->n++] = (struct netif_tx_response){ .id = id, .status = st };
+    if (b->n == sizeof(b->r) / sizeof(b->r[0])) {
+        tx_put(q, b->r, b->n);
+        b->n = 0;
+    }
 }
 
 /* One response per slot: the first, NULL for each extra, the follow-ons. */
 static void tx_respond(struct net_queue *q, const struct tx_pkt *p, int16_t st)
 {
-    tx_response(q, p->first.id, st);
+    struct tx_rsps b = { .n = 0 };
+
+    tx_add(q, &b, p->first.id, st);
     for (unsigned i = 0; i < p->nextra; i++)
-        tx_response(q, 0, NETIF_RSP_NULL);
+        tx_add(q, &b, 0, NETIF_RSP_NULL);
     for (unsigned i = 0; i < p->nfrag; i++)
-        tx_response(q, p->frag[i].id, st);
+        tx_add(q, &b, p->frag[i].id, st);
+    if (b.n)
+        tx_put(q, b.r, b.n);
 }
 
 static void tx_drop(struct net_queue *q, const struct tx_pkt *p, const char *why)

@@ -179,17 +179,21 @@ void hv_pins_end(struct hv_domain *d, bool locked)
         pthread_mutex_unlock(&d->balloon_lock);
 }
 
-int hv_page_pin_held(struct hv_domain *d, bool locked, const uint8_t *host)
+uint32_t hv_page_slot(struct hv_domain *d, const uint8_t *host)
 {
     int64_t i = hv_page_index_of(d, host);
-    return i < 0 || !locked ? 0 : pin_index(d, i, false);
+    return i < 0 || i >= HV_NO_PAGE ? HV_NO_PAGE : (uint32_t)i;
 }
 
-void hv_page_unpin_held(struct hv_domain *d, bool locked, const uint8_t *host)
+int hv_page_pin_held(struct hv_domain *d, bool locked, uint32_t page)
 {
-    int64_t i = hv_page_index_of(d, host);
-    if (i >= 0 && locked)
-        unpin_index(d, i);
+    return page == HV_NO_PAGE || !locked ? 0 : pin_index(d, page, false);
+}
+
+void hv_page_unpin_held(struct hv_domain *d, bool locked, uint32_t page)
+{
+    if (page != HV_NO_PAGE && locked)
+        unpin_index(d, page);
 }
 
 /* One gfn out of the reservation.  Under balloon_lock.  0 or -errno. */

@@ -248,6 +248,17 @@ static void release_locked(struct hv_domain *d, grant_entry_v1_t *e,
         __atomic_and_fetch(&e->flags, (uint16_t)~clear, __ATOMIC_RELEASE);
 }
 
+/* The first map of ref keeps its page from the balloon. */
+static int pin_first(struct hv_domain *d, bool pins, uint32_t ref, const uint8_t *p)
+{
+    uint32_t page = hv_page_slot(d, p);
+    int rc = hv_page_pin_held(d, pins, page);
+
+    if (rc == 0)
+        d->gnttab_act_page[ref] = page;
+    return rc;
+}
+
 /* One map of ref.  Under d->lock and hv_pins_begin (`pins`). */
 static int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t domid,
                       bool readonly, void **page)
@@ -274,7 +285,7 @@ static int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t dom
      * maps use the page the first one found. */
     gpa = first ? frame_gpa(e) : (uint64_t)d->gnttab_act_gfn[ref] << HV_PAGE_SHIFT;
     p = hv_ram_ptr(d, gpa, HV_PAGE_SIZE);
-    rc = !p ? -XEN_EFAULT : first ? hv_page_pin_held(d, pins, p) : 0;
+    rc = !p ? -XEN_EFAULT : first ? pin_first(d, pins, ref, p) : 0;
     if (rc) {
         release_locked(d, e, ref, readonly);
         return rc;
@@ -301,7 +312,7 @@ static void unmap_locked(struct hv_domain *d, bool pins, uint32_t ref, bool read
     /* The last map lets the page go (a page given back meanwhile is
      * freed now). */
     if (d->gnttab_maps[ref] == 0)
-        hv_page_unpin_held(d, pins, hv_gpa_ptr(d, gpa, HV_PAGE_SIZE));
+        hv_page_unpin_held(d, pins, d->gnttab_act_page[ref]);
 }
 
 /* Both locks, for one ref or a batch. */

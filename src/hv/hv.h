@@ -137,6 +137,10 @@ struct hv_domain {
     /* The gfn a mapped ref's maps use, read at its first map (Xen's
      * active entry): the guest cannot move a mapping by editing the entry. */
     uint32_t gnttab_act_gfn[HV_GNTTAB_MAX_FRAMES * HV_GNTTAB_PER_FRAME];
+    /* Its page's balloon index, pinned by the first map (HV_NO_PAGE: a
+     * page the balloon does not track): the last unmap unpins it without
+     * looking the page up again. */
+    uint32_t gnttab_act_page[HV_GNTTAB_MAX_FRAMES * HV_GNTTAB_PER_FRAME];
     uint64_t dirty_pages;      /* pages the backends wrote (see hv_mark_dirty) */
 
     uint64_t wc_boot_ns;       /* wall clock (Unix ns) at system time 0 */

@@ -79,11 +79,15 @@ int64_t hv_page_index_of(struct hv_domain *d, const uint8_t *host);
  * (false, and no lock, for a domain without balloon state), then
  * hv_page_pin_held/hv_page_unpin_held with its answer do what
  * hv_page_pin(d, host, false)/hv_page_unpin do, then hv_pins_end.  Lock
- * order: d->lock, then balloon_lock. */
+ * order: d->lock, then balloon_lock.  The pin names its page by the index
+ * hv_page_index_of gave (HV_NO_PAGE: untracked, nothing to do), so the
+ * unpin needs no lookup. */
+#define HV_NO_PAGE UINT32_MAX
 bool hv_pins_begin(struct hv_domain *d);
 void hv_pins_end(struct hv_domain *d, bool locked);
-int hv_page_pin_held(struct hv_domain *d, bool locked, const uint8_t *host);
-void hv_page_unpin_held(struct hv_domain *d, bool locked, const uint8_t *host);
+uint32_t hv_page_slot(struct hv_domain *d, const uint8_t *host);
+int hv_page_pin_held(struct hv_domain *d, bool locked, uint32_t page);
+void hv_page_unpin_held(struct hv_domain *d, bool locked, uint32_t page);
 /* Host address of [gpa, gpa+len) if it is guest RAM, else NULL. */
 uint8_t *hv_ram_ptr(struct hv_domain *d, uint64_t gpa, uint64_t len);
 

@@ -25,7 +25,7 @@ grep -a -E -- "$re" "$log" | awk -v since="$since" '
         sc = f("scenario"); why = f("reason"); rc = f("exit"); at = f("attempt")
         if (!(sc in runs)) order[n++] = sc
         runs[sc]++; all++
-        if (why == "scenario") why = (rc == 0) ? "ok" : "fail(" rc ")"
+        if (why == "scenario") why = (rc == 0) ? "ok" : (rc == 123) ? "nested-fault" : "fail(" rc ")"
         cnt[sc, why]++; tot[why]++
         if (!(why in seen)) { seen[why] = 1; whys[m++] = why }
         if (at > 1) { retries[sc]++; rtot++ }

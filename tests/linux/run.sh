@@ -51,7 +51,9 @@ fi
 # emulation on a loaded host) and 125 (the test host did not boot, or its
 # own kernel died) say nothing about xeno: run once more, and say so, with
 # how often that was needed (scripts/testhost/runs-summary.sh, from the run
-# log).  Assertion failures (1) are never retried.
+# log).  So is 123 (tests/linux/lib.sh finish: the scenario failed after a
+# guest triple fault that scripts/testhost/nested-fault.sh shows the nested
+# CPU made).  Assertion failures (1) are never retried.
 retry_stats() {
     local log
     log=$(xeno_cache_dir)/testhost-runs.log
@@ -67,8 +69,8 @@ for attempt in 1 2; do
         "$root/tests/system/run-in-testhost.sh" --timeout "${limit:-600}" "$inner"
     rc=$?
     case $rc in
-    124|125) if [ $attempt = 1 ]; then
-                 echo "linux/$name: RETRY: test host failed (exit $rc; see run.sh's message above): retrying once"
+    123|124|125) if [ $attempt = 1 ]; then
+                 echo "linux/$name: RETRY: test host failed (exit $rc; see the message above): retrying once"
                  retry_stats
              else
                  echo "linux/$name: the retry failed too (exit $rc)"

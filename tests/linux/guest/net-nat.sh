@@ -1,6 +1,6 @@
 #!/bin/sh
 # Inside a guest of tests/linux/scenarios/net-nat.sh (started by xend):
-# eth0 by DHCP (xeno.dhcp=1) or from xeno.ip=, an ssh server (Debian's
+# eth0 by DHCP (xeno.dhcp=1) or from xeno.ip= (and xeno.gw=), an ssh server (Debian's
 # dropbear), then an HTTP GET (nc) to the "outside" host xeno.outside= (its answer is
 # printed); runs until the domain is destroyed.
 arg() { sed -n "s/.*[[:space:]]xeno\.$1=\([^[:space:]]*\).*/\1/p" /proc/cmdline | head -1; }
@@ -19,6 +19,8 @@ EOS
     udhcpc -i eth0 -n -q -t 20 -T 2 -s /tmp/udhcpc.sh || echo "dhcp: failed"
 else
     ip addr add "$(arg ip)" dev eth0
+    gw=$(arg gw)
+    [ -z "$gw" ] || ip route add default via "$gw" || echo "route: no default via $gw"
 fi
 echo "eth0: $(ip -o -4 addr show eth0 | awk '{ print $4 }')"
 mkdir -p /etc/dropbear

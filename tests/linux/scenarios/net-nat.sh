@@ -7,8 +7,10 @@
 # vo0) through the masquerade, and its ssh server (Debian's dropbear) is
 # reached by `ssh -p 2201` from the outside and from dom0 itself (its
 # outside address and 127.0.0.1); domain br2 on vif-bridge (xenbr0, made by
-# xend) answers dom0's ping and ssh; the taps, dnsmasq and the NAT rules go
-# with the domains.
+# xend) answers dom0's ping and ssh; domain rt3 on vif-route (proxy ARP,
+# a /32 route, route-nic vo0) is reached by the outside on its own
+# address, unmasqueraded, and reaches the outside; the taps, dnsmasq, the
+# NAT rules and the route go with the domains.
 . "$(dirname "$0")/../lib.sh"
 build=$(cd "$(dirname "$XENO_VMM")/../.." && pwd)
 # The test host can not auto-load modules: every one the rules use (dnat:
@@ -23,6 +25,7 @@ rm -rf "$dir" && mkdir -p "$dir"/{state,run,log,auto,configs}
 { xeno_xend_conf "$dir" "$build" "$XENSTORED_RUNDIR" 300 10
   echo "nat-subnet = 10.0.10.0/24"
   echo "nat-forward-base = 2200"
+  echo "route-nic = vo0"
   echo "stop-domains-on-exit = yes"; } >"$dir/xend.conf"
 "$build/src/toolstack/xend" -f "$dir/xend.conf" >"$WORK/xend.out" 2>&1 &
 xend_pid=$!
@@ -30,7 +33,7 @@ export XENO_XEND=$dir/xend.sock XENO_CONFIG_DIR=$dir/configs
 xm() { "$build/src/toolstack/xm" "$@"; }
 for _ in $(seq 100); do xm list >/dev/null 2>&1 && break; sleep 0.1; done
 xm list >/dev/null 2>&1 || { fail "net-nat: xend did not start: $(tail -3 "$WORK/xend.out")"; finish; }
-cleanup() { xm destroy nat1 2>/dev/null; xm destroy br2 2>/dev/null; kill $xend_pid $http_pid 2>/dev/null; }
+cleanup() { for d in nat1 br2 rt3; do xm destroy $d 2>/dev/null; done; kill $xend_pid $http_pid 2>/dev/null; }
 trap cleanup EXIT
 bb=/bin/busybox
 check() { local what=$1; shift; if "$@"; then pass "net-nat: $what"; else fail "net-nat: $what"; fi; }
@@ -118,11 +121,34 @@ print("nat1 vif counters:", {k: v.get(k) for k in ("tx_packets", "tx_bytes", "rx
 check "xm list -l: nat1's vif counted traffic" test "$(xm list -l nat1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["vif"][0].get("rx_packets", 0) > 0)')" = True
 xm top -b -n 1 | head -4
 
+# vif-route (Xen's vif-route): the guest keeps its own address on dom0's
+# outside network; dom0 answers ARP for it there (route-nic) and routes
+# to it through a /32 on the vif, which borrows vo0's address.
+rt=192.168.100.30
+mkcfg rt3 "xeno.ip=$rt/24 xeno.gw=192.168.100.1 xeno.outside=192.168.100.2:8000" \
+    "script=vif-route,ip=$rt"
+out=$(xm create rt3 2>&1) || fail "net-nat: xm create rt3: $out"
+mac3=$(xm network-list rt3 | awk 'NR == 2 { print $3 }')
+logw rt3 '^guest-ready' 600 || fail "net-nat: rt3 did not get ready"
+grep -E '^(eth0|sshd|outside|route):' "$dir/log/domain-rt3.log"
+ip route show "$rt"; ip -o -4 addr show vif3.0
+check "rt3: a /32 route to $rt through vif3.0" bash -c "ip route show $rt | grep -q 'dev vif3.0'"
+check "rt3: proxy ARP on vif3.0 and on the route-nic vo0" \
+    test "$(cat /proc/sys/net/ipv4/conf/vif3.0/proxy_arp)$(cat /proc/sys/net/ipv4/conf/vo0/proxy_arp)" = 11
+check "rt3: vif3.0 on no bridge" test ! -e /sys/class/net/vif3.0/master
+check "rt3 reaches the outside, routed" grep -q '^outside: outside-says-hi' "$dir/log/domain-rt3.log"
+check "the outside saw rt3's own address (routed, not masqueraded)" grep -q "^$rt " "$WORK/http.log"
+r=$(ssh_run outside $rt 22)
+check "ssh from the outside to $rt reaches rt3 ($r; $(tail -1 "$WORK/ssh.err"))" test "$r" = "ssh-ok $mac3"
+check "dom0 pings rt3 through the route" busybox ping -c 2 -W 3 $rt
+
 dpid=$(cat "$dir/run/nat-dnsmasq.pid" 2>/dev/null)
 xm destroy nat1
 xm destroy br2
+xm destroy rt3
 sleep 1
-check "the taps are gone with the domains" bash -c '! ip link show vif1.0 2>/dev/null && ! ip link show vif2.0 2>/dev/null'
+check "the taps are gone with the domains" bash -c '! ip link show vif1.0 2>/dev/null && ! ip link show vif2.0 2>/dev/null && ! ip link show vif3.0 2>/dev/null'
+check "the route to rt3 is gone" bash -c "! ip route show $rt | grep -q ."
 check "dnsmasq stopped with the last NAT domain" bash -c "! kill -0 ${dpid:-999999} 2>/dev/null"
 check "the NAT rules are gone" bash -c '! nft list table ip xeno_nat >/dev/null 2>&1'
 finish

@@ -10,11 +10,12 @@
  * the tap.
  *
  * Needs /dev/net/tun and CAP_NET_ADMIN.
- * Usage: netbench [-r] [-n packets] [-s bytes] [-c] [-g] [-b]
+ * Usage: netbench [-r [-w frames]] [-n packets] [-s bytes] [-c] [-g] [-b]
  * (-c: NETTXF_csum_blank / NEEDS_CSUM, so each packet is parsed for its
  * checksum; -g: TCPv4 GSO with MSS 1448, up to 65535 bytes in 4 KiB
- * slots; -b: the guest has balloon state, as under xeno-vmm, so every
- * grant map also pins its page).
+ * slots; -w: RX frames per turn, by default as many as netback and the
+ * guest's ring hold; -b: the guest has balloon state, as under xeno-vmm,
+ * so every grant map also pins its page).
  * Packets above 4 KiB go in 4 KiB slots. */
 #include "netbench.h"
 
@@ -174,11 +175,13 @@ int main(int argc, char **argv)
     static uint8_t pkt[NETBACK_MAX_FRAME];
     int opt, fd, rc;
 
-    while ((opt = getopt(argc, argv, "n:s:cgbr")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:w:cgbr")) != -1) {
         if (opt == 'n')
             o.n = strtoul(optarg, NULL, 0);
         else if (opt == 's')
             o.size = strtoul(optarg, NULL, 0);
+        else if (opt == 'w')
+            o.batch = (unsigned)strtoul(optarg, NULL, 0);
         else if (opt == 'c')
             o.csum = true;
         else if (opt == 'g')

@@ -11,6 +11,7 @@
 struct opts {
     unsigned long n;
     size_t size;
+    unsigned batch;             /* RX: frames per turn, 0 = fitting */
     bool csum, gso, balloon, rx;
 };
 

@@ -13,7 +13,7 @@
  *
  * The two threads take turns: the sender sends a batch (256 frames, fewer
  * for big ones so that a batch fits in netback's NETBACK_RX_QUEUE_MAX and
- * the guest's 256-slot ring) and rings an eventfd; the reader reads them
+ * the guest's 256-slot ring; -w sets it, past that: losses) and rings an eventfd; the reader reads them
  * all and rings back.  So the reader always finds a full batch, as under
  * load, and the sender's CPU never mixes with the reader's.  Mpps and
  * Gb/s are per second of the reader's turns; CPU per packet is the
@@ -38,7 +38,8 @@
 #include <unistd.h>
 
 #define RX_BUDGET 64u           /* frames per wakeup: netback's engine budget */
-#define RX_BATCH 256u           /* frames per turn, at most */
+#define RX_BATCH 256u           /* frames per turn, at most (default) */
+#define RX_BATCH_MAX 4096u      /* -w, at most */
 #define RX_QUIET 0.2            /* s without a frame: the turn's rest is lost */
 
 struct rx_run {
@@ -53,7 +54,8 @@ struct rx_run {
     unsigned long refused;
     double send_cpu;
     /* The reader's. */
-    unsigned long got;          /* frames of the size sent */
+    unsigned long read;         /* frames taken off the tap */
+    unsigned long got;          /* frames of the size sent, received */
     unsigned long other;        /* frames of any other size */
     double busy;                /* s of its turns */
     uint8_t *buf;               /* raw: one frame read */
@@ -64,12 +66,16 @@ struct rx_run {
 
 /* ---- the sender ---- */
 
-/* Frames per turn: at most RX_BATCH, fewer for big frames, so that a
- * turn's frames fit in netback's RX queue and the guest's ring. */
-static unsigned rx_batch(size_t size, bool gso)
+/* Frames per turn: -w, or at most RX_BATCH, fewer for big frames, so
+ * that a turn's frames fit in netback's RX queue and the guest's ring. */
+static unsigned rx_batch(const struct opts *o)
 {
-    unsigned slots = (unsigned)((size + NET_PAGE - 1) / NET_PAGE) + (gso ? 1 : 0);
+    unsigned slots = (unsigned)((o->size + NET_PAGE - 1) / NET_PAGE) + (o->gso ? 1 : 0);
     unsigned w = RX_BATCH;
+    size_t size = o->size;
+
+    if (o->batch)
+        return o->batch < RX_BATCH_MAX ? o->batch : RX_BATCH_MAX;
 
     if (w > NETBACK_RX_QUEUE_MAX / size)
         w = (unsigned)(NETBACK_RX_QUEUE_MAX / size);
@@ -140,7 +146,7 @@ static void *rx_sender(void *arg)
     struct iovec iov[2] = { { &vh, sizeof(vh) }, { (void *)r->pkt, r->o->size } };
     struct sockaddr_ll to = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IP),
                               .sll_ifindex = r->ifindex };
-    struct mmsghdr m[RX_BATCH];
+    static struct mmsghdr m[RX_BATCH_MAX];
     double c0 = bench_cpu(RUSAGE_THREAD);
 
     bench_vnet_hdr(r->o, &vh);
@@ -177,19 +183,19 @@ static void raw_drain(struct rx_run *r)
         ssize_t len = read(r->fd, r->buf, NET_VHDR + NETBACK_MAX_FRAME);
         if (len < (ssize_t)NET_VHDR)
             return;
+        r->read++;
         rx_frame(r, (size_t)len - NET_VHDR);
     }
 }
 
-/* netback reads the tap; the guest takes every response (a frame ends at
- * a slot without more_data; a GSO extra follows a slot with extra_info)
- * and posts as many buffers again. */
-static void nb_drain(struct rx_run *r)
+/* The guest takes every response (a frame ends at a slot without
+ * more_data; a GSO extra follows a slot with extra_info) and posts as many
+ * buffers again; the slots it took. */
+static unsigned guest_take(struct rx_run *r)
 {
     struct netif_rx_response rsp;
     unsigned slots = 0;
 
-    netback_engine_event(r->f->nb);
     while (nf_rx_take(r->f, &rsp, NULL)) {
         slots++;
         if (r->extra) {
@@ -205,26 +211,37 @@ static void nb_drain(struct rx_run *r)
     }
     if (slots)
         nf_rx_post(r->f, slots);
+    return slots;
 }
 
-/* One turn: read until `want` more frames came, or RX_QUIET passed
- * without one (the rest are lost). */
+/* netback reads the tap, the guest takes what it delivered, until what
+ * netback queued for want of buffers is delivered too. */
+static void nb_drain(struct rx_run *r)
+{
+    r->read += (unsigned)netback_engine_event(r->f->nb);
+    while (guest_take(r) && netback_rx_queued(r->f->nb, 0))
+        continue;
+}
+
+/* One turn: read until `want` more frames came off the tap, or RX_QUIET
+ * passed without one (the rest are lost).  Its time ends at the last
+ * frame. */
 static void rx_take_turn(struct rx_run *r, unsigned long want)
 {
     struct pollfd p = { .fd = r->fd, .events = POLLIN };
-    unsigned long end = r->got + r->other + want;
-    double t0 = bench_now(), quiet = t0;
+    unsigned long end = r->read + want;
+    double t0 = bench_now(), last = t0;
 
-    while (r->got + r->other < end) {
-        unsigned long seen = r->got + r->other;
+    while (r->read < end) {
+        unsigned long seen = r->read;
         if (poll(&p, 1, 10) > 0)
             r->drain(r);
-        if (r->got + r->other != seen)
-            quiet = bench_now();
-        else if (bench_now() - quiet > RX_QUIET)
+        if (r->read != seen)
+            last = bench_now();
+        else if (bench_now() - last > RX_QUIET)
             break;
     }
-    r->busy += bench_now() - t0;
+    r->busy += last - t0;
 }
 
 static void rx_loop(struct rx_run *r)
@@ -251,7 +268,7 @@ static int rx_phase(struct rx_run *r, const char *name)
     double c;
 
     rx_flush(r->fd, r->buf);
-    r->refused = r->got = r->other = 0;
+    r->refused = r->read = r->got = r->other = 0;
     r->busy = 0;
     c = bench_cpu(RUSAGE_THREAD);
     if (pthread_create(&t, NULL, rx_sender, r)) {
@@ -319,7 +336,7 @@ int netbench_rx(int fd, const char *ifname, const struct opts *o, const uint8_t 
 {
     static uint8_t buf[NET_VHDR + NETBACK_MAX_FRAME];
     struct rx_run r = { .o = o, .pkt = pkt, .fd = fd, .buf = buf, .drain = raw_drain,
-                        .batch = rx_batch(o->size, o->gso) };
+                        .batch = rx_batch(o) };
     int rc;
 
     if (rx_open(&r, ifname))

@@ -19,8 +19,8 @@
  * Gb/s are per second of the reader's turns; CPU per packet is the
  * reading thread's (RUSAGE_THREAD, the synthetic guest's share and the
  * eventfd waits included); the sender's is shown apart.  Frames the tap
- * refuses or that never come are counted as lost; frames of another size
- * (the kernel's own) are counted apart. */
+ * refuses, netback drops, or that never come are counted as lost; frames
+ * of another size (the kernel's own) are counted apart. */
 #include "netbench.h"
 
 #include <arpa/inet.h>

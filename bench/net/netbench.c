@@ -1,19 +1,26 @@
-/* bench/net: guest TX through netback into a real tap device, against
- * writing the same frames (vnet header + packet) to a tap directly.  The
- * guest side is the synthetic netfront over a memfd guest (tests/unit);
- * each round posts a ring of single-slot packets, kicks, and takes the
- * responses, as netfront does under load.  Needs /dev/net/tun (modprobe
- * tun) and CAP_NET_ADMIN.  Usage: netbench [-n packets] [-s bytes] [-c] [-g] [-b]
- * (-c: NETTXF_csum_blank, so each packet is parsed for its checksum;
- * -g: TCPv4 GSO with MSS 1448, up to 65535 bytes in 4 KiB slots;
- * -b: the guest has balloon state, as under xeno-vmm, so every grant map
- * also pins its page).
+/* bench/net: the network backend against a real tap device.
+ *
+ * TX (default): guest TX through netback into the tap, against writing
+ * the same frames (vnet header + packet) to the tap directly.  The guest
+ * side is the synthetic netfront over a memfd guest (tests/unit); each
+ * round posts a ring of single-slot packets, kicks, and takes the
+ * responses, as netfront does under load.
+ * RX (-r, netbench_rx.c): frames sent to the tap from the host side, read
+ * by netback into the guest's posted buffers, against a plain read() of
+ * the tap.
+ *
+ * Needs /dev/net/tun and CAP_NET_ADMIN.
+ * Usage: netbench [-r [-w frames]] [-n packets] [-s bytes] [-c] [-g] [-b]
+ * (-c: NETTXF_csum_blank / NEEDS_CSUM, so each packet is parsed for its
+ * checksum; -g: TCPv4 GSO with MSS 1448, up to 65535 bytes in 4 KiB
+ * slots; -w: RX frames per turn, by default as many as netback and the
+ * guest's ring hold; -b: the guest has balloon state, as under xeno-vmm,
+ * so every grant map also pins its page).
  * Packets above 4 KiB go in 4 KiB slots. */
-#include "net_front.h"
+#include "netbench.h"
 
 #include <errno.h>
 #include <net/if.h>
-#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,36 +30,58 @@
 
 #define BATCH 255u             /* ring slots posted per round */
 
-static double now(void)
+double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static double cpu(void)
+double bench_cpu(int who)
 {
     struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    getrusage(who, &ru);
     return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
            (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
-static void report(const char *what, unsigned long n, size_t size, double t, double c)
+void bench_report(const char *what, unsigned long n, size_t size, double t, double c)
 {
     printf("%-22s %8lu pkts %7.3f s  %6.3f Mpps  %6.2f Gb/s  %5.2f us CPU/pkt\n",
-           what, n, t, n / t / 1e6, n * size * 8.0 / t / 1e9, c / n * 1e6);
+           what, n, t, n / t / 1e6, n * size * 8.0 / t / 1e9, n ? c / n * 1e6 : 0.0);
 }
 
-struct opts {
-    unsigned long n;
-    size_t size;
-    bool csum, gso, balloon;
-};
-
-static const char *mode(const struct opts *o)
+const char *bench_mode(const struct opts *o)
 {
     return o->gso ? "GSO TCPv4" : o->csum ? "csum_blank" : "plain";
+}
+
+void bench_vnet_hdr(const struct opts *o, struct virtio_net_hdr *vh)
+{
+    memset(vh, 0, sizeof(*vh));
+    if (o->csum || o->gso) {
+        vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        vh->csum_start = 34;
+        vh->csum_offset = o->gso ? 16 : 6;
+    }
+    if (o->gso) {
+        vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+        vh->gso_size = 1448;
+        vh->hdr_len = 54;
+    }
+}
+
+int bench_front(struct net_front *f, struct net_tap *tap, const struct opts *o)
+{
+    if (nf_init_engine(f, NETBACK_F_ALL, &net_tap_ops, tap)) {
+        fprintf(stderr, "netbench: cannot set up the synthetic guest\n");
+        return 1;
+    }
+    if (o->balloon && hv_balloon_init(&f->bf.dom, f->bf.ram, f->bf.ram_pages, f->bf.ram_pages)) {
+        fprintf(stderr, "netbench: no memory for the balloon state\n");
+        return 1;
+    }
+    return 0;
 }
 
 /* One packet: 4 KiB slots from the pre-granted pages, a GSO extra after
@@ -96,18 +125,12 @@ static int bench_netback(int fd, const struct opts *o, const uint8_t *pkt)
     char what[40];
     double t0, c0;
 
-    if (nf_init_engine(&f, NETBACK_F_ALL, &net_tap_ops, &tap)) {
-        fprintf(stderr, "netbench: cannot set up the synthetic guest\n");
+    if (bench_front(&f, &tap, o))
         return 1;
-    }
-    if (o->balloon && hv_balloon_init(&f.bf.dom, f.bf.ram, f.bf.ram_pages, f.bf.ram_pages)) {
-        fprintf(stderr, "netbench: no memory for the balloon state\n");
-        return 1;
-    }
     for (size_t off = 0, i = 0; off < o->size; off += NET_PAGE, i++)
         gref[i] = nf_tx_page(&f, pkt + off, o->size - off, 0);
-    t0 = now();
-    c0 = cpu();
+    t0 = bench_now();
+    c0 = bench_cpu(RUSAGE_SELF);
     while (done < o->n) {
         unsigned long b = BATCH / per < o->n - done ? BATCH / per : o->n - done;
         for (unsigned i = 0; i < b; i++)
@@ -118,8 +141,8 @@ static int bench_netback(int fd, const struct opts *o, const uint8_t *pkt)
         done += b;
     }
     netback_stats(f.nb, &st);
-    snprintf(what, sizeof(what), "netback (%s)", mode(o));
-    report(what, o->n, o->size, now() - t0, cpu() - c0);
+    snprintf(what, sizeof(what), "netback (%s)", bench_mode(o));
+    bench_report(what, o->n, o->size, bench_now() - t0, bench_cpu(RUSAGE_SELF) - c0);
     printf("%-22s sent %lu, engine drops %lu, errors %lu, events to guest %lu\n", "",
            (unsigned long)st.tx_packets, (unsigned long)st.tx_dropped,
            (unsigned long)st.tx_errors, (unsigned long)st.notifies);
@@ -129,27 +152,18 @@ static int bench_netback(int fd, const struct opts *o, const uint8_t *pkt)
 
 static int bench_direct(int fd, const struct opts *o, const uint8_t *pkt)
 {
-    struct virtio_net_hdr vh = { 0 };
+    struct virtio_net_hdr vh;
     struct iovec iov[2] = { { &vh, sizeof(vh) }, { (void *)pkt, o->size } };
     unsigned long drops = 0;
-    double t0 = now(), c0 = cpu();
+    double t0 = bench_now(), c0 = bench_cpu(RUSAGE_SELF);
     char what[40];
 
-    if (o->csum || o->gso) {
-        vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-        vh.csum_start = 34;
-        vh.csum_offset = o->gso ? 16 : 6;
-    }
-    if (o->gso) {
-        vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-        vh.gso_size = 1448;
-        vh.hdr_len = 54;
-    }
+    bench_vnet_hdr(o, &vh);
     for (unsigned long i = 0; i < o->n; i++)
         if (writev(fd, iov, 2) < 0)
             drops++;
-    snprintf(what, sizeof(what), "tap writev (%s)", mode(o));
-    report(what, o->n, o->size, now() - t0, cpu() - c0);
+    snprintf(what, sizeof(what), "tap writev (%s)", bench_mode(o));
+    bench_report(what, o->n, o->size, bench_now() - t0, bench_cpu(RUSAGE_SELF) - c0);
     printf("%-22s write errors %lu\n", "", drops);
     return 0;
 }
@@ -161,17 +175,21 @@ int main(int argc, char **argv)
     static uint8_t pkt[NETBACK_MAX_FRAME];
     int opt, fd, rc;
 
-    while ((opt = getopt(argc, argv, "n:s:cgb")) != -1) {
+    while ((opt = getopt(argc, argv, "n:s:w:cgbr")) != -1) {
         if (opt == 'n')
             o.n = strtoul(optarg, NULL, 0);
         else if (opt == 's')
             o.size = strtoul(optarg, NULL, 0);
+        else if (opt == 'w')
+            o.batch = (unsigned)strtoul(optarg, NULL, 0);
         else if (opt == 'c')
             o.csum = true;
         else if (opt == 'g')
             o.gso = true;
         else if (opt == 'b')
             o.balloon = true;
+        else if (opt == 'r')
+            o.rx = true;
         else
             return 2;
     }
@@ -179,19 +197,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "netbench: -s must be 64..9018, or up to 65535 with -g\n");
         return 2;
     }
+    if (o.rx && !o.gso && o.size > 1514) {
+        fprintf(stderr, "netbench: -r takes -s up to 1514 (the tap's MTU), or 65535 with -g\n");
+        return 2;
+    }
     nf_build(pkt, false, !o.gso, o.size - (o.gso ? 54 : 42));
-    fd = net_tap_open(name, 0);
+    /* RX: the tap takes checksum and TSO offloads, so frames reach its
+     * reader as the host sent them, GSO included. */
+    fd = net_tap_open(name, o.rx ? NETBACK_F_ALL : 0);
     if (fd < 0) {
         fprintf(stderr, "netbench: cannot open a tap (%s): needs /dev/net/tun "
                 "(modprobe tun) and CAP_NET_ADMIN\n", strerror(-fd));
         return 1;
     }
-    if ((rc = net_tap_up(name)) < 0)
+    if ((rc = nf_tap_up(name)) < 0)
         fprintf(stderr, "netbench: cannot bring %s up: %s\n", name, strerror(-rc));
-    printf("tap %s, %lu packets of %zu bytes (%s)\n", name, o.n, o.size,
-           o.gso ? "TCP/IPv4, GSO MSS 1448" : "UDP/IPv4");
-    bench_direct(fd, &o, pkt);
-    rc = bench_netback(fd, &o, pkt);
+    printf("tap %s, %s, %lu packets of %zu bytes (%s)\n", name, o.rx ? "RX" : "TX", o.n,
+           o.size, o.gso ? "TCP/IPv4, GSO MSS 1448" : "UDP/IPv4");
+    if (o.rx) {
+        rc = netbench_rx(fd, name, &o, pkt);
+    } else {
+        bench_direct(fd, &o, pkt);
+        rc = bench_netback(fd, &o, pkt);
+    }
     close(fd);
     return rc;
 }

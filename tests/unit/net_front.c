@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 int nf_connect(struct net_front *f, unsigned features)
@@ -177,6 +178,20 @@ int nf_rx_take(struct net_front *f, struct netif_rx_response *rsp, RING_IDX *slo
 uint8_t *nf_rx_buf(struct net_front *f, RING_IDX slot)
 {
     return bf_pfn_ptr(&f->bf, f->rx_pfn + slot % NF_RING);
+}
+
+int nf_tap_up(const char *name)
+{
+    char path[96];
+    FILE *fp;
+
+    snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
+    fp = fopen(path, "w");
+    if (fp) {
+        fputs("1", fp);
+        fclose(fp);
+    }
+    return net_tap_up(name);
 }
 
 bool nf_grants_held(struct net_front *f)

@@ -57,6 +57,11 @@ void nf_rx_post(struct net_front *f, unsigned n);
 int nf_rx_take(struct net_front *f, struct netif_rx_response *rsp, RING_IDX *slot);
 uint8_t *nf_rx_buf(struct net_front *f, RING_IDX slot);
 
+/* Bring tap `name` up without IPv6, so that the kernel sends nothing of
+ * its own (router and neighbour solicitations) out of it: net_tap_up's
+ * result. */
+int nf_tap_up(const char *name);
+
 /* Any grant still mapped by the backend among refs 8..4095? */
 bool nf_grants_held(struct net_front *f);
 

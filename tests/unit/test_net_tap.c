@@ -21,21 +21,6 @@
 static struct net_front f;
 static uint8_t pkt[NETBACK_MAX_FRAME];
 
-/* Up, without IPv6 (no router solicitations on the tap). */
-static int tap_up(const char *name)
-{
-    char path[96];
-    FILE *fp;
-
-    snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", name);
-    fp = fopen(path, "w");
-    if (fp) {
-        fputs("1", fp);
-        fclose(fp);
-    }
-    return net_tap_up(name);
-}
-
 static int packet_socket(const char *name)
 {
     struct sockaddr_ll sll = { .sll_family = AF_PACKET,
@@ -124,7 +109,7 @@ int main(void)
                 strerror(-tap.fd));
         return 1;
     }
-    rc = tap_up(name);
+    rc = nf_tap_up(name);
     ps = packet_socket(name);
     if (rc < 0 || ps < 0 || nf_init_engine(&f, NETBACK_F_ALL, &net_tap_ops, &tap)) {
         fprintf(stderr, "net-tap: cannot set up %s: %s\n", name, strerror(errno));

@@ -222,12 +222,11 @@ int netback_engine_event(struct netback *nb)
         if (len < 0)
             break;
         n++;
-        net_rx_enqueue(&nb->q[net_rx_pick_queue(nb, nb->rx_buf, (size_t)len)], nb->rx_buf,
-                       (size_t)len);
+        net_rx_offer(&nb->q[net_rx_pick_queue(nb, nb->rx_buf, (size_t)len)], nb->rx_buf,
+                     (size_t)len);
     }
     for (unsigned i = 0; i < nb->max_queues; i++)
-        if (nb->q[i].head)
-            net_rx_pass(&nb->q[i]);
+        net_rx_flush(&nb->q[i]);
     return n;
 }
 

@@ -1,27 +1,40 @@
-/* RX: host -> guest.  Frames from the engine wait in a per-queue list
- * bounded at NETBACK_RX_QUEUE_MAX bytes (XSA-392: a guest that never posts
- * buffers costs us at most that); past the bound they are dropped.  A
- * frame goes out only when the guest has posted every slot it needs
- * (one per 4 KiB of data with feature-sg, plus one for a GSO extra), so a
- * frame is never half delivered.  Each response is written in the slot of
- * the request it consumed. */
+/* RX: host -> guest.  A frame from the engine goes straight from the
+ * engine's buffer into the guest's when nothing waits before it and the
+ * guest has posted every slot it needs (one per 4 KiB of data with
+ * feature-sg, plus one for a GSO extra), so a frame is never half
+ * delivered.  Otherwise it waits in a per-queue list bounded at
+ * NETBACK_RX_QUEUE_MAX bytes (XSA-392: a guest that never posts buffers
+ * costs us at most that); past the bound frames are dropped.  Each
+ * response is written in the slot of the request it consumed. */
 #include "backends/netback_int.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static unsigned rx_data_slots(const struct net_rx_frame *f)
+/* One frame to deliver: its header as copied, its data where it lies. */
+struct rx_pkt {
+    struct virtio_net_hdr vh;
+    const uint8_t *data;
+    size_t len;
+};
+
+static struct rx_pkt rx_pkt_of(const struct net_rx_frame *f)
+{
+    return (struct rx_pkt){ .vh = f->vh, .data = f->data, .len = f->len };
+}
+
+static unsigned rx_data_slots(const struct rx_pkt *f)
 {
     return (unsigned)((f->len + NET_PAGE - 1) / NET_PAGE);
 }
 
-static bool rx_is_gso(const struct net_rx_frame *f)
+static bool rx_is_gso(const struct rx_pkt *f)
 {
     return (f->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE;
 }
 
-static unsigned rx_slots(const struct net_rx_frame *f)
+static unsigned rx_slots(const struct rx_pkt *f)
 {
     return rx_data_slots(f) + (rx_is_gso(f) ? 1 : 0);
 }
@@ -49,38 +62,51 @@ static const char *rx_refuse(const struct net_queue *q,
     return "GSO type the guest does not take";
 }
 
-int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len)
+/* The frame's header copied and checked: 0, or -ENOBUFS (counted). */
+static int rx_accept(struct net_queue *q, const void *frame, size_t len, struct rx_pkt *p)
 {
-    struct virtio_net_hdr vh;
-    struct net_rx_frame *f;
-    size_t dlen;
-
     if (len < NET_VHDR) {
         q->nb->st.rx_dropped++;
         return -ENOBUFS;
     }
-    memcpy(&vh, frame, sizeof(vh));
-    dlen = len - NET_VHDR;
-    if (rx_refuse(q, &vh, dlen) || q->queued + dlen > NETBACK_RX_QUEUE_MAX) {
+    memcpy(&p->vh, frame, sizeof(p->vh));
+    p->data = (const uint8_t *)frame + NET_VHDR;
+    p->len = len - NET_VHDR;
+    if (rx_refuse(q, &p->vh, p->len)) {
         q->nb->st.rx_dropped++;
         return -ENOBUFS;
     }
-    f = malloc(sizeof(*f) + dlen);
-    if (!f) {
+    return 0;
+}
+
+static int rx_queue(struct net_queue *q, const struct rx_pkt *p)
+{
+    struct net_rx_frame *f;
+
+    if (q->queued + p->len > NETBACK_RX_QUEUE_MAX ||
+        !(f = malloc(sizeof(*f) + p->len))) {
         q->nb->st.rx_dropped++;
         return -ENOBUFS;
     }
     f->next = NULL;
-    f->vh = vh;
-    f->len = dlen;
-    memcpy(f->data, (const uint8_t *)frame + NET_VHDR, dlen);
+    f->vh = p->vh;
+    f->len = p->len;
+    memcpy(f->data, p->data, p->len);
     if (q->tail)
         q->tail->next = f;
     else
         q->head = f;
     q->tail = f;
-    q->queued += dlen;
+    q->queued += p->len;
     return 0;
+}
+
+int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len)
+{
+    struct rx_pkt p;
+    int rc = rx_accept(q, frame, len, &p);
+
+    return rc ? rc : rx_queue(q, &p);
 }
 
 void net_rx_flush_queue(struct net_queue *q)
@@ -126,7 +152,7 @@ static void rx_fill_slot(struct net_queue *q, const uint8_t *src, size_t n,
     rx_write_slot(q, &rsp, sizeof(rsp));
 }
 
-static void rx_gso_slot(struct net_queue *q, const struct net_rx_frame *f)
+static void rx_gso_slot(struct net_queue *q, const struct rx_pkt *f)
 {
     struct netif_extra_info ex;
     unsigned gso = f->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
@@ -140,7 +166,7 @@ static void rx_gso_slot(struct net_queue *q, const struct net_rx_frame *f)
     rx_write_slot(q, &ex, sizeof(ex));
 }
 
-static void rx_deliver(struct net_queue *q, const struct net_rx_frame *f)
+static void rx_deliver(struct net_queue *q, const struct rx_pkt *f)
 {
     unsigned n = rx_data_slots(f);
     uint16_t first = 0;
@@ -188,36 +214,67 @@ static int rx_avail(struct net_queue *q)
     return (int)(rp - q->rx.req_cons);
 }
 
+/* The guest has posted the slots p needs.  When not, req_event is set
+ * where it will have (like RING_FINAL_CHECK_FOR_REQUESTS) and the ring
+ * looked at again. */
+static bool rx_room(struct net_queue *q, const struct rx_pkt *p)
+{
+    unsigned need = rx_slots(p);
+    int avail = rx_avail(q);
+
+    if (avail < 0)
+        return false;
+    if ((unsigned)avail >= need)
+        return true;
+    q->rx.sring->req_event = q->rx.req_cons + need;
+    xen_mb();
+    avail = rx_avail(q);
+    return avail >= 0 && (unsigned)avail >= need;
+}
+
 void net_rx_pass(struct net_queue *q)
 {
-    int avail;
-
     if (!q->connected || q->broken)
         return;
     while (q->head) {
         struct net_rx_frame *f = q->head;
-        unsigned need = rx_slots(f);
-        avail = rx_avail(q);
-        if (avail < 0)
+        struct rx_pkt p = rx_pkt_of(f);
+        if (!rx_room(q, &p))
             break;
-        if ((unsigned)avail < need) {
-            /* Sleep until the guest has posted enough: like
-             * RING_FINAL_CHECK_FOR_REQUESTS, with req_event where the head
-             * frame fits, then look again. */
-            q->rx.sring->req_event = q->rx.req_cons + need;
-            xen_mb();
-            avail = rx_avail(q);
-            if (avail < 0 || (unsigned)avail < need)
-                break;
-        }
         q->head = f->next;
         if (!q->head)
             q->tail = NULL;
         q->queued -= f->len;
-        rx_deliver(q, f);
+        rx_deliver(q, &p);
         free(f);
     }
     rx_push(q);
+}
+
+int net_rx_offer(struct net_queue *q, const void *frame, size_t len)
+{
+    struct rx_pkt p;
+    int rc = rx_accept(q, frame, len, &p);
+
+    if (rc)
+        return rc;
+    if (!q->head && rx_room(q, &p)) {
+        rx_deliver(q, &p);
+        return 0;
+    }
+    if (!q->broken)
+        rx_push(q);      /* the guest can work on what it has meanwhile */
+    return rx_queue(q, &p);
+}
+
+void net_rx_flush(struct net_queue *q)
+{
+    if (!q->connected || q->broken)
+        return;
+    if (q->head)
+        net_rx_pass(q);
+    else
+        rx_push(q);
 }
 
 /* ---- spreading host frames over the guest's queues ---- */

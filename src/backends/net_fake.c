@@ -33,18 +33,24 @@ static int fake_send(void *engine, const struct iovec *iov, unsigned n)
     return 0;
 }
 
-static ssize_t fake_recv(void *engine, void *buf, size_t len)
+static ssize_t fake_recv(void *engine, const struct iovec *iov, unsigned n)
 {
     struct net_fake *f = engine;
-    size_t n;
+    const uint8_t *src;
+    size_t left, done = 0;
 
     if (f->next_in >= f->nin)
         return -EAGAIN;
-    n = f->in_len[f->next_in];
-    if (n > len)
-        n = len;
-    memcpy(buf, f->in[f->next_in++], n);
-    return (ssize_t)n;
+    src = f->in[f->next_in];
+    left = f->in_len[f->next_in++];
+    for (unsigned i = 0; i < n && left; i++) {
+        size_t c = iov[i].iov_len < left ? iov[i].iov_len : left;
+        memcpy(iov[i].iov_base, src + done, c);
+        done += c;
+        left -= c;
+    }
+    f->recv_iovcnt = n;
+    return (ssize_t)done;
 }
 
 const struct net_engine_ops net_fake_ops = { .send = fake_send, .recv = fake_recv };

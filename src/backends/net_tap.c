@@ -85,10 +85,10 @@ static int tap_send(void *engine, const struct iovec *iov, unsigned n)
     return w < 0 ? -errno : 0;
 }
 
-static ssize_t tap_recv(void *engine, void *buf, size_t len)
+static ssize_t tap_recv(void *engine, const struct iovec *iov, unsigned n)
 {
     struct net_tap *t = engine;
-    ssize_t r = read(t->fd, buf, len);
+    ssize_t r = readv(t->fd, iov, (int)n);
 
     return r < 0 ? -errno : r;
 }

@@ -40,6 +40,7 @@ struct net_fake {
     const void *in[NET_FAKE_FRAMES];
     size_t in_len[NET_FAKE_FRAMES];
     unsigned nin, next_in;
+    unsigned recv_iovcnt;               /* iovecs of the last recv */
 };
 extern const struct net_engine_ops net_fake_ops;
 /* The n-th sent frame (vnet header first), NULL if gone. */

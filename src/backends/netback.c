@@ -216,9 +216,17 @@ int netback_engine_event(struct netback *nb)
 {
     int n = 0;
 
+    struct iovec iov = { nb->rx_buf, NET_VHDR + NETBACK_MAX_FRAME };
+
     while (n < ENGINE_BUDGET) {
-        ssize_t len = nb->eng->recv(nb->engine, nb->rx_buf,
-                                    NET_VHDR + NETBACK_MAX_FRAME);
+        int direct = net_rx_direct(nb);
+        if (direct == 0)
+            break;
+        if (direct > 0) {
+            n++;
+            continue;
+        }
+        ssize_t len = nb->eng->recv(nb->engine, &iov, 1);
         if (len < 0)
             break;
         n++;

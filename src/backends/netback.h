@@ -60,8 +60,9 @@ struct net_engine_ops {
     /* Send one frame; 0 or -errno (-EAGAIN: the host queue is full, the
      * frame is dropped like on a busy NIC). */
     int (*send)(void *engine, const struct iovec *iov, unsigned n);
-    /* Receive one frame into buf: its length, or -EAGAIN when none. */
-    ssize_t (*recv)(void *engine, void *buf, size_t len);
+    /* Receive one frame, scattered over iov: its length, or -errno
+     * (-EAGAIN when none). */
+    ssize_t (*recv)(void *engine, const struct iovec *iov, unsigned n);
 };
 
 struct netback_params {

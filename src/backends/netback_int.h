@@ -59,6 +59,7 @@ struct netback {
     uint16_t domid;
     uint8_t *tx_buf;              /* one gathered TX frame */
     uint8_t *rx_buf;              /* one frame read from the engine */
+    bool rx_big;                  /* the last frame was over a page */
     struct net_queue q[NETBACK_MAX_QUEUES];
     struct netback_stats st;
     /* TX token bucket (netback_set_rate): 0 bytes = unlimited. */
@@ -88,6 +89,22 @@ uint64_t net_clock_ns(void);
 unsigned net_rx_pick_queue(const struct netback *nb, const uint8_t *frame, size_t len);
 
 /* netback_rx.c */
+/* One frame to deliver: its header as copied, its data where it lies. */
+struct rx_pkt {
+    struct virtio_net_hdr vh;
+    const uint8_t *data;
+    size_t len;                   /* data bytes after the header */
+};
+bool net_rx_is_gso(const struct rx_pkt *f);
+unsigned net_rx_slots(const struct rx_pkt *f);   /* data slots + GSO extra */
+const char *net_rx_refuse(const struct net_queue *q, const struct virtio_net_hdr *vh,
+                          size_t dlen);
+int net_rx_avail(struct net_queue *q);           /* posted slots, -1: broken */
+/* Responses (and with placed == NULL the copies) for f into the next
+ * slots; placed[k]: slot k's request, copied before, its page filled. */
+void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
+                    const struct netif_rx_request *placed);
+void net_rx_push(struct net_queue *q);
 void net_rx_pass(struct net_queue *q);
 void net_rx_flush_queue(struct net_queue *q);
 int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len);
@@ -97,5 +114,11 @@ int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len);
 int net_rx_offer(struct net_queue *q, const void *frame, size_t len);
 /* Push what net_rx_offer delivered; deliver what waits and fits. */
 void net_rx_flush(struct net_queue *q);
+
+/* netback_rx_direct.c: the next engine frame read straight into the
+ * guest's buffers of queue 0.  1: a frame handled (delivered, queued or
+ * dropped); 0: the engine had none; -1: not possible now (more queues, a
+ * frame waiting, no slot posted, a map refused): read it the copying way. */
+int net_rx_direct(struct netback *nb);
 
 #endif

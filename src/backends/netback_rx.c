@@ -12,13 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* One frame to deliver: its header as copied, its data where it lies. */
-struct rx_pkt {
-    struct virtio_net_hdr vh;
-    const uint8_t *data;
-    size_t len;
-};
-
 static struct rx_pkt rx_pkt_of(const struct net_rx_frame *f)
 {
     return (struct rx_pkt){ .vh = f->vh, .data = f->data, .len = f->len };
@@ -29,19 +22,19 @@ static unsigned rx_data_slots(const struct rx_pkt *f)
     return (unsigned)((f->len + NET_PAGE - 1) / NET_PAGE);
 }
 
-static bool rx_is_gso(const struct rx_pkt *f)
+bool net_rx_is_gso(const struct rx_pkt *f)
 {
     return (f->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) != VIRTIO_NET_HDR_GSO_NONE;
 }
 
-static unsigned rx_slots(const struct rx_pkt *f)
+unsigned net_rx_slots(const struct rx_pkt *f)
 {
-    return rx_data_slots(f) + (rx_is_gso(f) ? 1 : 0);
+    return rx_data_slots(f) + (net_rx_is_gso(f) ? 1 : 0);
 }
 
 /* Why a host frame cannot go to this guest, or NULL. */
-static const char *rx_refuse(const struct net_queue *q,
-                             const struct virtio_net_hdr *vh, size_t dlen)
+const char *net_rx_refuse(const struct net_queue *q, const struct virtio_net_hdr *vh,
+                          size_t dlen)
 {
     unsigned gso = vh->gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
 
@@ -72,7 +65,7 @@ static int rx_accept(struct net_queue *q, const void *frame, size_t len, struct 
     memcpy(&p->vh, frame, sizeof(p->vh));
     p->data = (const uint8_t *)frame + NET_VHDR;
     p->len = len - NET_VHDR;
-    if (rx_refuse(q, &p->vh, p->len)) {
+    if (net_rx_refuse(q, &p->vh, p->len)) {
         q->nb->st.rx_dropped++;
         return -ENOBUFS;
     }
@@ -127,22 +120,29 @@ static void rx_write_slot(struct net_queue *q, const void *v, size_t len)
     q->rx_pending = true;
 }
 
-/* Copy one chunk into the buffer the guest posted in the next slot. */
+/* Copy one chunk into the buffer the guest posted in the next slot; or,
+ * with `placed` (that slot's request, copied before), the chunk is in its
+ * page already: only the response. */
 static void rx_fill_slot(struct net_queue *q, const uint8_t *src, size_t n,
-                         uint16_t flags)
+                         uint16_t flags, const struct netif_rx_request *placed)
 {
     struct netback *nb = q->nb;
     struct netif_rx_request req;
     struct netif_rx_response rsp;
     void *page;
 
-    RING_COPY_REQUEST(&q->rx, q->rx.req_cons, &req);
+    if (placed)
+        req = *placed;
+    else
+        RING_COPY_REQUEST(&q->rx, q->rx.req_cons, &req);
     q->rx.req_cons++;
     memset(&rsp, 0, sizeof(rsp));
     rsp.id = req.id;
     rsp.flags = flags;
     rsp.status = (int16_t)n;
-    if (nb->ops->gnt_map(nb->env, nb->domid, req.gref, false, &page) == 0) {
+    if (placed) {
+        /* the data is where the guest wanted it */
+    } else if (nb->ops->gnt_map(nb->env, nb->domid, req.gref, false, &page) == 0) {
         memcpy(page, src, n);
         nb->ops->gnt_unmap(nb->env, nb->domid, req.gref, false);
     } else {
@@ -166,7 +166,8 @@ static void rx_gso_slot(struct net_queue *q, const struct rx_pkt *f)
     rx_write_slot(q, &ex, sizeof(ex));
 }
 
-static void rx_deliver(struct net_queue *q, const struct rx_pkt *f)
+void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
+                    const struct netif_rx_request *placed)
 {
     unsigned n = rx_data_slots(f);
     uint16_t first = 0;
@@ -176,21 +177,22 @@ static void rx_deliver(struct net_queue *q, const struct rx_pkt *f)
         first |= NETRXF_csum_blank | NETRXF_data_validated;
     else if (f->vh.flags & VIRTIO_NET_HDR_F_DATA_VALID)
         first |= NETRXF_data_validated;
-    if (rx_is_gso(f))
+    if (net_rx_is_gso(f))
         first |= NETRXF_extra_info;
     for (unsigned i = 0; i < n; i++) {
         size_t chunk = f->len - off < NET_PAGE ? f->len - off : NET_PAGE;
         uint16_t flags = (i == 0 ? first : 0) | (i + 1 < n ? NETRXF_more_data : 0);
-        rx_fill_slot(q, f->data + off, chunk, flags);
+        unsigned slot = i == 0 ? 0 : i + (net_rx_is_gso(f) ? 1 : 0);
+        rx_fill_slot(q, f->data + off, chunk, flags, placed ? &placed[slot] : NULL);
         off += chunk;
-        if (i == 0 && rx_is_gso(f))
+        if (i == 0 && net_rx_is_gso(f))
             rx_gso_slot(q, f);
     }
     q->nb->st.rx_packets++;
     q->nb->st.rx_bytes += f->len;
 }
 
-static void rx_push(struct net_queue *q)
+void net_rx_push(struct net_queue *q)
 {
     int notify;
 
@@ -202,7 +204,7 @@ static void rx_push(struct net_queue *q)
 }
 
 /* Free request slots, or -1 for a corrupt req_prod (the queue stops). */
-static int rx_avail(struct net_queue *q)
+int net_rx_avail(struct net_queue *q)
 {
     RING_IDX rp = __atomic_load_n(&q->rx.sring->req_prod, __ATOMIC_ACQUIRE);
 
@@ -219,8 +221,8 @@ static int rx_avail(struct net_queue *q)
  * looked at again. */
 static bool rx_room(struct net_queue *q, const struct rx_pkt *p)
 {
-    unsigned need = rx_slots(p);
-    int avail = rx_avail(q);
+    unsigned need = net_rx_slots(p);
+    int avail = net_rx_avail(q);
 
     if (avail < 0)
         return false;
@@ -228,7 +230,7 @@ static bool rx_room(struct net_queue *q, const struct rx_pkt *p)
         return true;
     q->rx.sring->req_event = q->rx.req_cons + need;
     xen_mb();
-    avail = rx_avail(q);
+    avail = net_rx_avail(q);
     return avail >= 0 && (unsigned)avail >= need;
 }
 
@@ -245,10 +247,10 @@ void net_rx_pass(struct net_queue *q)
         if (!q->head)
             q->tail = NULL;
         q->queued -= f->len;
-        rx_deliver(q, &p);
+        net_rx_deliver(q, &p, NULL);
         free(f);
     }
-    rx_push(q);
+    net_rx_push(q);
 }
 
 int net_rx_offer(struct net_queue *q, const void *frame, size_t len)
@@ -259,11 +261,11 @@ int net_rx_offer(struct net_queue *q, const void *frame, size_t len)
     if (rc)
         return rc;
     if (!q->head && rx_room(q, &p)) {
-        rx_deliver(q, &p);
+        net_rx_deliver(q, &p, NULL);
         return 0;
     }
     if (!q->broken)
-        rx_push(q);      /* the guest can work on what it has meanwhile */
+        net_rx_push(q);      /* the guest can work on what it has meanwhile */
     return rx_queue(q, &p);
 }
 
@@ -274,7 +276,7 @@ void net_rx_flush(struct net_queue *q)
     if (q->head)
         net_rx_pass(q);
     else
-        rx_push(q);
+        net_rx_push(q);
 }
 
 /* ---- spreading host frames over the guest's queues ---- */

@@ -229,6 +229,7 @@ int netback_engine_event(struct netback *nb)
         ssize_t len = nb->eng->recv(nb->engine, &iov, 1);
         if (len < 0)
             break;
+        nb->rx_big = (size_t)len > NET_VHDR + NET_PAGE;
         n++;
         net_rx_offer(&nb->q[net_rx_pick_queue(nb, nb->rx_buf, (size_t)len)], nb->rx_buf,
                      (size_t)len);

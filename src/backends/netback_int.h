@@ -59,7 +59,8 @@ struct netback {
     uint16_t domid;
     uint8_t *tx_buf;              /* one gathered TX frame */
     uint8_t *rx_buf;              /* one frame read from the engine */
-    bool rx_big;                  /* the last frame was over a page */
+    bool rx_big;                  /* the last frame was over a page:
+                                     read the next one in place */
     struct net_queue q[NETBACK_MAX_QUEUES];
     struct netback_stats st;
     /* TX token bucket (netback_set_rate): 0 bytes = unlimited. */
@@ -117,8 +118,9 @@ void net_rx_flush(struct net_queue *q);
 
 /* netback_rx_direct.c: the next engine frame read straight into the
  * guest's buffers of queue 0.  1: a frame handled (delivered, queued or
- * dropped); 0: the engine had none; -1: not possible now (more queues, a
- * frame waiting, no slot posted, a map refused): read it the copying way. */
+ * dropped); 0: the engine had none; -1: not now (the last frame was
+ * small, more queues, a frame waiting, too few slots posted, a map
+ * refused): read it the copying way. */
 int net_rx_direct(struct netback *nb);
 
 #endif

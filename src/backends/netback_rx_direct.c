@@ -3,14 +3,14 @@
  * next RX requests grant, so the kernel's copy out of the tap is the only
  * one.  The first 4 KiB of data go to the first slot's page, the rest to
  * the pages of the slots after the one a GSO extra takes, which is where
- * xen-netfront expects a GSO frame.  Whatever does not fit that layout (a
- * frame larger than the slots mapped, a big frame without GSO, too few
- * slots posted for a GSO extra) is gathered into the read buffer and goes
- * the copying way, as if read there.
+ * xen-netfront expects a GSO frame.  A big frame without GSO does not fit
+ * that layout: it is gathered into the read buffer and goes the copying
+ * way, as if read there.
  *
- * How many slots to map: after a frame of at most one page, one (a small
- * frame's map costs one grant); after a bigger one, every slot the largest
- * frame can need, when the guest has posted that many.
+ * Only while the frames are big: after a frame of more than a page (and
+ * with every slot the largest frame can need posted) the slots are mapped
+ * before the read; after a small one, frames go the copying way, which
+ * for a small frame costs less than mapping 17 slots it will not fill.
  *
  * The requests are copied out of the ring once, here; their grants are
  * mapped writable in one batch (all or nothing) and unmapped in one before
@@ -53,26 +53,16 @@ static void rxd_unmap(struct net_queue *q, struct rxd *d)
     d->n = 0;
 }
 
-/* Bytes the mapped pages take: the first slot, and with more than one the
- * slots after the extra's. */
-static size_t rxd_capacity(const struct rxd *d)
+/* The iovecs: the header, then the pages in GSO layout (the first slot,
+ * the slots after the extra's): room for NETBACK_MAX_FRAME. */
+static unsigned rxd_iov(struct rxd *d, struct iovec *iov)
 {
-    return (size_t)NET_PAGE * (d->n == 1 ? 1 : d->n - 1);
-}
-
-/* The iovecs: header, the pages in GSO layout, then the read buffer for a
- * frame longer than the pages (at the offset it would have there). */
-static unsigned rxd_iov(struct netback *nb, struct rxd *d, struct iovec *iov)
-{
-    size_t cap = rxd_capacity(d);
     unsigned n = 0;
 
     iov[n++] = (struct iovec){ &d->vh, NET_VHDR };
     iov[n++] = (struct iovec){ d->page[0], NET_PAGE };
     for (unsigned i = 2; i < d->n; i++)
         iov[n++] = (struct iovec){ d->page[i], NET_PAGE };
-    if (cap < NETBACK_MAX_FRAME)
-        iov[n++] = (struct iovec){ nb->rx_buf + NET_VHDR + cap, NETBACK_MAX_FRAME - cap };
     return n;
 }
 
@@ -84,7 +74,7 @@ static void rxd_gather(struct net_queue *q, struct rxd *d, size_t len)
     size_t dlen = len - NET_VHDR, off = 0;
 
     memcpy(nb->rx_buf, &d->vh, NET_VHDR);
-    for (unsigned i = 0; off < dlen && off < rxd_capacity(d); i++) {
+    for (unsigned i = 0; off < dlen; i++) {
         unsigned slot = i == 0 ? 0 : i + 1;
         size_t c = dlen - off < NET_PAGE ? dlen - off : NET_PAGE;
         memcpy(nb->rx_buf + NET_VHDR + off, d->page[slot], c);
@@ -94,35 +84,25 @@ static void rxd_gather(struct net_queue *q, struct rxd *d, size_t len)
     net_rx_offer(q, nb->rx_buf, len);
 }
 
-/* The frame lies where netfront wants it, in slots the guest posted. */
-static bool rxd_in_place(struct net_queue *q, const struct rxd *d, const struct rx_pkt *p)
+/* The frame lies where netfront wants it (in slots mapped). */
+static bool rxd_in_place(const struct rxd *d, const struct rx_pkt *p)
 {
-    unsigned need = net_rx_slots(p);
-
-    if (p->len <= NET_PAGE)
-        return need == 1 || (need <= d->n || need <= (unsigned)net_rx_avail(q));
-    return net_rx_is_gso(p) && need <= d->n;
+    return (p->len <= NET_PAGE || net_rx_is_gso(p)) && net_rx_slots(p) <= d->n;
 }
 
 int net_rx_direct(struct netback *nb)
 {
     struct net_queue *q = &nb->q[0];
-    struct iovec iov[RXD_SLOTS + 2];
+    struct iovec iov[RXD_SLOTS];
     struct rxd d;
     struct rx_pkt p;
-    unsigned want;
     ssize_t len;
-    int avail;
 
-    if (nb->max_queues != 1 || !q->connected || q->broken || q->head || !nb->ops->gnt_map_many)
+    if (!nb->rx_big || nb->max_queues != 1 || !q->connected || q->broken || q->head ||
+        !(q->features & NETBACK_F_SG) || !nb->ops->gnt_map_many ||
+        net_rx_avail(q) < (int)RXD_SLOTS || !rxd_map(q, &d, RXD_SLOTS))
         return -1;
-    avail = net_rx_avail(q);
-    if (avail < 1)
-        return -1;
-    want = nb->rx_big && (q->features & NETBACK_F_SG) && avail >= (int)RXD_SLOTS ? RXD_SLOTS : 1;
-    if (!rxd_map(q, &d, want))
-        return -1;
-    len = nb->eng->recv(nb->engine, iov, rxd_iov(nb, &d, iov));
+    len = nb->eng->recv(nb->engine, iov, rxd_iov(&d, iov));
     if (len < 0) {
         rxd_unmap(q, &d);
         return 0;
@@ -135,7 +115,7 @@ int net_rx_direct(struct netback *nb)
         return 1;
     }
     nb->rx_big = p.len > NET_PAGE;
-    if (!rxd_in_place(q, &d, &p)) {
+    if (!rxd_in_place(&d, &p)) {
         rxd_gather(q, &d, (size_t)len);
         return 1;
     }

@@ -5,7 +5,10 @@
 #include "net_front.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 static struct net_front f;
 static uint8_t pkt[NETBACK_MAX_FRAME];
@@ -988,6 +991,95 @@ static void test_rx_spread(void)
     nf_destroy(&f);
 }
 
+/* The backend attaches at the frontend's rsp_prod, read once: its request
+ * and response indexes start equal however the guest changes rsp_prod
+ * meanwhile (BACK_RING_ATTACH evaluates its index argument twice).  The
+ * ring pages here are PROT_NONE; each access to them faults, and the
+ * fault handler bumps rsp_prod before letting that one instruction run
+ * (single-step), so every read of rsp_prod sees a new value: a guest vCPU
+ * at its worst, deterministically. */
+static uint8_t *trap_pages;             /* TX ring, RX ring */
+
+static void trap_segv(int sig, siginfo_t *si, void *uc_)
+{
+    ucontext_t *uc = uc_;
+    uint8_t *a = si->si_addr;
+
+    (void)sig;
+    if (a < trap_pages || a >= trap_pages + 2 * NET_PAGE) {
+        signal(SIGSEGV, SIG_DFL);       /* a real fault: crash on return */
+        return;
+    }
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_READ | PROT_WRITE);
+    for (unsigned i = 0; i < 2; i++)
+        ((netif_tx_sring_t *)(void *)(trap_pages + i * NET_PAGE))->rsp_prod += 0x100;
+    uc->uc_mcontext.gregs[REG_EFL] |= 0x100;        /* TF: trap after it */
+}
+
+static void trap_step(int sig, siginfo_t *si, void *uc_)
+{
+    ucontext_t *uc = uc_;
+
+    (void)sig;
+    (void)si;
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_NONE);
+    uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
+}
+
+static int trap_ring_map(void *env, uint16_t domid, const uint32_t *refs, unsigned nr,
+                         void **ring)
+{
+    (void)env;
+    (void)domid;
+    (void)nr;
+    *ring = trap_pages + (refs[0] == 2 ? NET_PAGE : 0);
+    return 0;
+}
+
+static void trap_ring_unmap(void *env, uint16_t domid, const uint32_t *refs, unsigned nr,
+                            void *ring)
+{
+    (void)env, (void)domid, (void)refs, (void)nr, (void)ring;
+}
+
+static void test_attach_once(void)
+{
+    static const struct blkback_env_ops ops = { .ring_map = trap_ring_map,
+                                                .ring_unmap = trap_ring_unmap };
+    struct netback_params p = { .mtu = 1500 };
+    struct netback_conn c = { .tx_ring_ref = 1, .rx_ring_ref = 2, .tx_port = 1,
+                              .rx_port = 1, .request_rx_copy = true };
+    struct sigaction sa = { .sa_flags = SA_SIGINFO }, old_segv, old_trap;
+    struct net_fake eng = { 0 };
+    struct netback *nb;
+    char err[96];
+
+    trap_pages = mmap(NULL, 2 * NET_PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(trap_pages != MAP_FAILED);
+    if (trap_pages == MAP_FAILED)
+        return;
+    memset(trap_pages, 0, 2 * NET_PAGE);
+    nb = netback_create(&p, &ops, NULL, &net_fake_ops, &eng, err, sizeof(err));
+    CHECK(nb != NULL);
+    if (!nb)
+        return;
+    sa.sa_sigaction = trap_segv;
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sa.sa_sigaction = trap_step;
+    sigaction(SIGTRAP, &sa, &old_trap);
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_NONE);
+    CHECK_EQ(netback_queue_connect(nb, 0, &c), 0);
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_READ | PROT_WRITE);
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGTRAP, &old_trap, NULL);
+    CHECK_EQ(nb->q[0].tx.req_cons, nb->q[0].tx.rsp_prod_pvt);
+    CHECK_EQ(nb->q[0].rx.req_cons, nb->q[0].rx.rsp_prod_pvt);
+    netback_destroy(nb);
+    net_fake_free(&eng);
+    munmap(trap_pages, 2 * NET_PAGE);
+}
+
 int main(void)
 {
     test_tx_good();
@@ -1008,5 +1100,6 @@ int main(void)
     test_rx_direct_hostile();
     test_tx_rate();
     test_rx_spread();
+    test_attach_once();
     return check_done("netback");
 }

@@ -339,6 +339,52 @@ static void test_tx_hostile(void)
     nf_destroy(&f);
 }
 
+/* Extra-info chains: a guest may chain any number of extras (Linux takes
+ * repeated types, each one a slot).  100 multicast extras and the packet
+ * is served, one NULL response per extra (more than one response batch);
+ * a chain that runs to req_prod without its last extra is fatal, and
+ * nothing loops or overflows on the way. */
+static void test_tx_extra_chain(void)
+{
+    struct netif_tx_request *r;
+    struct netif_extra_info *ex;
+    unsigned nulls;
+    size_t n;
+
+    setup(NETBACK_F_ALL);
+    n = nf_build(pkt, false, true, 18);
+    r = nf_tx_slot(&f);
+    r->gref = nf_tx_page(&f, pkt, n, 0);
+    r->size = (uint16_t)n;
+    r->id = 3;
+    r->flags = NETTXF_extra_info;
+    for (unsigned i = 0; i < 100; i++) {
+        ex = (struct netif_extra_info *)nf_tx_slot(&f);
+        ex->type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+        ex->flags = i + 1 < 100 ? XEN_NETIF_EXTRA_FLAG_MORE : 0;
+    }
+    nf_tx_kick(&f);
+    CHECK_EQ(take_all(NETIF_RSP_OKAY, &nulls), 101);
+    CHECK_EQ(nulls, 100);
+    CHECK_EQ(f.eng.sent, 1);
+    CHECK(!netback_queue_broken(f.nb, 0));
+    nf_destroy(&f);
+    /* A whole ring of extras, each saying another follows. */
+    setup(NETBACK_F_ALL);
+    r = nf_tx_slot(&f);
+    r->gref = nf_tx_page(&f, pkt, n, 0);
+    r->size = (uint16_t)n;
+    r->flags = NETTXF_extra_info;
+    while (!RING_FULL(&f.tx)) {
+        ex = (struct netif_extra_info *)nf_tx_slot(&f);
+        ex->type = XEN_NETIF_EXTRA_TYPE_MCAST_DEL;
+        ex->flags = XEN_NETIF_EXTRA_FLAG_MORE;
+    }
+    expect(FATAL, 0, "extras chained to req_prod");
+    CHECK(strstr(f.bf.last_log, "missing extra info") != NULL);
+    nf_destroy(&f);
+}
+
 /* A 64 KiB GSO packet's grants go to the backend in one map batch and one
  * unmap batch; a bad grant anywhere in it (another domain's, one revoked
  * before posting, one the guest revokes while the backend maps) drops the
@@ -1087,6 +1133,7 @@ int main(void)
     test_tx_long_headers();
     test_tx_headers_slot();
     test_tx_hostile();
+    test_tx_extra_chain();
     test_tx_grant_batch();
     test_tx_budget();
     test_tx_prod_jump();

@@ -124,7 +124,10 @@ static int link_connect(void *o, unsigned q, const uint32_t *refs, unsigned orde
                         unsigned port, const char *protocol)
 {
     struct vbd *v = o;
-    return blkback_queue_connect(v->bb, q, refs, order, port, protocol);
+    int rc = blkback_queue_connect(v->bb, q, refs, order, port, protocol);
+
+    kick_unfinished(v);     /* connecting served the ring: budget too */
+    return rc;
 }
 
 static void link_disconnect(void *o)

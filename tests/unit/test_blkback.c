@@ -350,6 +350,49 @@ static void test_hostile_requests(void)
     close(fd2);
 }
 
+/* One writable grant named by several segments of one request: the maps
+ * nest and all of them go; past the 255 maps a grant can hold at once the
+ * request fails whole, and nothing stays mapped.  An INDIRECT inside an
+ * INDIRECT and a discard whose sector count wraps are refused. */
+static void test_same_grant_twice(void)
+{
+    int fd2;
+    struct blkback *b = mk(BLKBACK_ENGINE_SYNC, false, &fd2);
+    struct bf_ring r;
+    static uint8_t *pages[256];
+    struct blkif_request *q;
+    struct blkif_request_indirect *iq;
+    struct blkif_request_segment *segs;
+
+    if (!b)
+        { CHECK(b); return; }
+    bf_ring_init(&f, &r, 0, 1);
+    CHECK_EQ(blkback_queue_connect(b, 0, r.refs, 0, 1, NULL), 0);
+    q = rw_req(&r, BLKIF_OP_READ, 1, 0, 11, pages);
+    for (unsigned i = 1; i < 11; i++)
+        q->seg[i].gref = q->seg[0].gref;
+    CHECK_EQ(one(b, &r, 1, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+    CHECK_EQ(held_grants(&r), 0);
+    CHECK(bf_end_access(&f, q->seg[0].gref));
+    for (unsigned n = 255; n <= 256; n++) {
+        iq = ind_req(&r, BLKIF_OP_READ, n, 0, n, pages);
+        segs = bf_pfn_ptr(&f, bf_entry(&f, iq->indirect_grefs[0])->frame);
+        for (unsigned i = 1; i < n; i++)
+            segs[i].gref = segs[0].gref;
+        CHECK_EQ(one(b, &r, n, BLKIF_OP_READ), n == 255 ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR);
+        CHECK_EQ(held_grants(&r), 0);
+        CHECK_EQ(hv_gnttab_map_count(&f.dom, segs[0].gref), 0);
+    }
+    iq = ind_req(&r, BLKIF_OP_INDIRECT, 300, 0, 4, pages);
+    CHECK_EQ(one(b, &r, 300, BLKIF_OP_INDIRECT), BLKIF_RSP_ERROR);
+    discard_req(&r, 301, 8, ~0ull - 4);
+    CHECK_EQ(one(b, &r, 301, BLKIF_OP_DISCARD), BLKIF_RSP_ERROR);
+    CHECK_EQ(held_grants(&r), 0);
+    CHECK(!blkback_queue_broken(b, 0));
+    blkback_destroy(b);
+    close(fd2);
+}
+
 static void test_indirect(enum blkback_engine eng)
 {
     int fd2;
@@ -966,6 +1009,7 @@ int main(void)
     test_rw(BLKBACK_ENGINE_SYNC);
     test_rw(BLKBACK_ENGINE_URING);
     test_hostile_requests();
+    test_same_grant_twice();
     test_indirect(BLKBACK_ENGINE_SYNC);
     test_indirect(BLKBACK_ENGINE_URING);
     test_flush_discard(BLKBACK_ENGINE_SYNC);

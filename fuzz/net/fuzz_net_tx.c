@@ -1,12 +1,14 @@
 /* libFuzzer target: the network backend under a hostile netfront.  The
  * input supplies the grant entries of 32 data pages, the TX ring's
  * requests (raw 12-byte slots: requests and extra-info alike), a req_prod
- * perturbation, RX buffers and one host frame, and the bytes in the data
+ * perturbation, RX buffers (well formed, or raw ids and grants with an RX
+ * req_prod perturbation) and one host frame, and the bytes in the data
  * pages, so the checksum parser sees hostile headers too.  Invariants
  * checked after every input (abort = finding): no data grant stays mapped;
  * unless the queue stopped, every consumed TX slot is answered and no
- * more; every TX response other than NULL echoes an id in the ring; the parser's
- * offsets stay inside the bytes it was given. */
+ * more, and every consumed RX slot too; every TX response other than NULL
+ * echoes an id in the ring; the parser's offsets stay inside the bytes it
+ * was given. */
 #include "backends/net_hdr.h"
 #include "net_front.h"
 
@@ -20,7 +22,9 @@ struct hdr {
     uint8_t flags;          /* bit 0 perturb req_prod, bit 1 no features,
                                bit 2 RX: post buffers and send a frame,
                                bit 3 TX rate-limited (nrx * 256 bytes per
-                               ms, the clock stepping 1 ms per pass) */
+                               ms, the clock stepping 1 ms per pass),
+                               bit 4 RX: raw ids and grants (g[i].domid),
+                               req_prod moved by prod_delta */
     uint8_t nreq;
     uint8_t prod_delta;
     uint8_t nrx;
@@ -82,16 +86,27 @@ static void run_rx(const struct hdr *h, const uint8_t *tail, size_t tlen)
     static uint8_t frame[NET_VHDR + 2 * NET_PAGE];
     size_t n = tlen < 2 * NET_PAGE ? tlen : 2 * NET_PAGE;
 
+    bool raw = h->flags & 16;
+    struct net_queue *q = &f.nb->q[0];
+
     for (unsigned i = 0; i < h->nrx % 8; i++) {
         struct netif_rx_request *r = RING_GET_REQUEST(&f.rx, f.rx.req_prod_pvt++);
-        r->id = (uint16_t)i;
+        r->id = raw ? h->g[i].domid : (uint16_t)i;
         r->gref = DATA_REF0 + (h->g[i].flags >> 8) % NDATA;
+        if (raw && (h->g[i].domid & 0x8000))
+            r->gref = h->g[i].domid * 0x10001u;      /* beyond the table, or reserved */
     }
     RING_PUSH_REQUESTS(&f.rx);
+    if (raw)
+        f.rxs->req_prod += h->prod_delta;
     memcpy(frame, &h->vh, NET_VHDR);
     memcpy(frame + NET_VHDR, tail, n);
     netback_rx_frame(f.nb, 0, frame, NET_VHDR + n);
     netback_rx_event(f.nb, 0);
+    if (!q->broken && f.rxs->rsp_prod != q->rx.req_cons)
+        abort();
+    if (q->rx.req_cons - f.rx.rsp_cons > NF_RING)
+        abort();
 }
 
 /* The ids a response may carry: those of the 256 ring slots as posted

@@ -94,13 +94,19 @@ static void rxd_gather(struct net_queue *q, struct rxd *d, size_t len)
     net_rx_offer(q, nb->rx_buf, len);
 }
 
-/* The frame lies where netfront wants it, in slots the guest posted. */
+/* The frame lies where netfront wants it, in slots the guest posted (a
+ * req_prod gone bad meanwhile, -1, stopped the queue: not in place). */
 static bool rxd_in_place(struct net_queue *q, const struct rxd *d, const struct rx_pkt *p)
 {
     unsigned need = net_rx_slots(p);
+    int avail;
 
-    if (p->len <= NET_PAGE)
-        return need == 1 || (need <= d->n || need <= (unsigned)net_rx_avail(q));
+    if (p->len <= NET_PAGE) {
+        if (need == 1 || need <= d->n)
+            return true;
+        avail = net_rx_avail(q);
+        return avail >= 0 && need <= (unsigned)avail;
+    }
     return net_rx_is_gso(p) && need <= d->n;
 }
 

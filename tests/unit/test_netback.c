@@ -918,6 +918,38 @@ static void test_rx_direct_hostile(void)
     nf_destroy(&f);
 }
 
+/* The direct path with one slot posted and a small GSO frame (two slots:
+ * data and extra): a guest vCPU moving req_prod far ahead while the frame
+ * is read stops the queue, and the frame is dropped, not delivered into
+ * slots it was never given (net_rx_avail's -1 is not a slot count). */
+static void prod_jump_on_map(uint32_t ref)
+{
+    (void)ref;
+    f.rxs->req_prod += 5000;
+}
+
+static void test_rx_direct_prod_jump(void)
+{
+    static uint8_t fr[NET_VHDR + 1000];
+    size_t n = host_frame(fr, 1000, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4,
+                          536);
+
+    setup(NETBACK_F_ALL);
+    nf_rx_post(&f, 1);
+    f.eng.in[0] = fr;
+    f.eng.in_len[0] = n;
+    f.eng.nin = 1;
+    f.bf.on_map = prod_jump_on_map;
+    netback_engine_event(f.nb);
+    f.bf.on_map = NULL;
+    CHECK(netback_queue_broken(f.nb, 0));
+    CHECK_EQ(stats().rx_packets, 0);
+    CHECK_EQ(stats().rx_dropped, 1);
+    CHECK_EQ(f.nb->q[0].rx.req_cons, 0);
+    CHECK(!nf_grants_held(&f));
+    nf_destroy(&f);
+}
+
 static uint64_t fake_now;
 static uint64_t fake_clock(void) { return fake_now; }
 
@@ -1145,6 +1177,7 @@ int main(void)
     test_rx_engine_direct();
     test_rx_direct_layouts();
     test_rx_direct_hostile();
+    test_rx_direct_prod_jump();
     test_tx_rate();
     test_rx_spread();
     test_attach_once();

@@ -24,7 +24,9 @@ struct hdr {
                                bit 3 TX rate-limited (nrx * 256 bytes per
                                ms, the clock stepping 1 ms per pass),
                                bit 4 RX: raw ids and grants (g[i].domid),
-                               req_prod moved by prod_delta */
+                               req_prod moved by prod_delta,
+                               bit 5 RX: the frame twice from the engine
+                               (the direct path: readv into the slots) */
     uint8_t nreq;
     uint8_t prod_delta;
     uint8_t nrx;
@@ -101,7 +103,16 @@ static void run_rx(const struct hdr *h, const uint8_t *tail, size_t tlen)
         f.rxs->req_prod += h->prod_delta;
     memcpy(frame, &h->vh, NET_VHDR);
     memcpy(frame + NET_VHDR, tail, n);
-    netback_rx_frame(f.nb, 0, frame, NET_VHDR + n);
+    if (h->flags & 32) {
+        f.nb->rx_big = false;
+        f.eng.in[0] = f.eng.in[1] = frame;
+        f.eng.in_len[0] = f.eng.in_len[1] = NET_VHDR + n;
+        f.eng.nin = 2;
+        f.eng.next_in = 0;
+        netback_engine_event(f.nb);
+    } else {
+        netback_rx_frame(f.nb, 0, frame, NET_VHDR + n);
+    }
     netback_rx_event(f.nb, 0);
     if (!q->broken && f.rxs->rsp_prod != q->rx.req_cons)
         abort();

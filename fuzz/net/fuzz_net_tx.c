@@ -1,12 +1,14 @@
 /* libFuzzer target: the network backend under a hostile netfront.  The
  * input supplies the grant entries of 32 data pages, the TX ring's
  * requests (raw 12-byte slots: requests and extra-info alike), a req_prod
- * perturbation, RX buffers and one host frame, and the bytes in the data
+ * perturbation, RX buffers (well formed, or raw ids and grants with an RX
+ * req_prod perturbation) and one host frame, and the bytes in the data
  * pages, so the checksum parser sees hostile headers too.  Invariants
  * checked after every input (abort = finding): no data grant stays mapped;
  * unless the queue stopped, every consumed TX slot is answered and no
- * more; every TX response other than NULL echoes an id in the ring; the parser's
- * offsets stay inside the bytes it was given. */
+ * more, and every consumed RX slot too; every TX response other than NULL
+ * echoes an id in the ring; the parser's offsets stay inside the bytes it
+ * was given. */
 #include "backends/net_hdr.h"
 #include "net_front.h"
 
@@ -21,9 +23,11 @@ struct hdr {
                                bit 2 RX: post buffers and send a frame,
                                bit 3 TX rate-limited (nrx * 256 bytes per
                                ms, the clock stepping 1 ms per pass),
-                               bit 4 the RX frame comes from the engine
-                               (the direct path: read into the posted
-                               pages), up to 31 buffers */
+                               bit 4 RX: raw ids and grants (g[i].domid),
+                               req_prod moved by prod_delta,
+                               bit 5 RX: the frame twice from the engine
+                               (the direct path: readv into the slots),
+                               up to 31 buffers */
     uint8_t nreq;
     uint8_t prod_delta;
     uint8_t nrx;
@@ -84,18 +88,25 @@ static void run_rx(const struct hdr *h, const uint8_t *tail, size_t tlen)
 {
     static uint8_t frame[NET_VHDR + 4 * NET_PAGE];
     size_t n = tlen < 4 * NET_PAGE ? tlen : 4 * NET_PAGE;
-    bool engine = h->flags & 16;
+    bool raw = h->flags & 16, engine = h->flags & 32;
+    struct net_queue *q = &f.nb->q[0];
 
+    /* Through the engine up to 31 buffers: the direct path wants 17. */
     for (unsigned i = 0; i < h->nrx % (engine ? 32u : 8u); i++) {
         struct netif_rx_request *r = RING_GET_REQUEST(&f.rx, f.rx.req_prod_pvt++);
-        r->id = (uint16_t)i;
-        r->gref = DATA_REF0 + (h->g[i % NDATA].flags >> 8) % NDATA;
+        r->id = raw ? h->g[i].domid : (uint16_t)i;
+        r->gref = DATA_REF0 + (h->g[i].flags >> 8) % NDATA;
+        if (raw && (h->g[i].domid & 0x8000))
+            r->gref = h->g[i].domid * 0x10001u;      /* beyond the table, or reserved */
     }
     RING_PUSH_REQUESTS(&f.rx);
+    if (raw)
+        f.rxs->req_prod += h->prod_delta;
     memcpy(frame, &h->vh, NET_VHDR);
     memcpy(frame + NET_VHDR, tail, n);
     if (engine) {
-        /* Twice: the second finds the slot sizing the first chose. */
+        /* Twice: after a big first frame the second is read in place. */
+        f.nb->rx_big = false;
         f.eng.in[0] = f.eng.in[1] = frame;
         f.eng.in_len[0] = f.eng.in_len[1] = NET_VHDR + n;
         f.eng.nin = 2;
@@ -105,6 +116,10 @@ static void run_rx(const struct hdr *h, const uint8_t *tail, size_t tlen)
         netback_rx_frame(f.nb, 0, frame, NET_VHDR + n);
     }
     netback_rx_event(f.nb, 0);
+    if (!q->broken && f.rxs->rsp_prod != q->rx.req_cons)
+        abort();
+    if (q->rx.req_cons - f.rx.rsp_cons > NF_RING)
+        abort();
 }
 
 /* The ids a response may carry: those of the 256 ring slots as posted

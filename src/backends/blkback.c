@@ -314,6 +314,7 @@ void blkback_queue_event(struct blkback *b, unsigned qi)
     if (qi >= b->max_queues || !b->q[qi].connected)
         return;
     b->st.kicks++;
+    b->q[qi].served = 0;
     blk_queue_pass(&b->q[qi]);
     settle(b, false);
 }
@@ -335,6 +336,8 @@ void blkback_io_event(struct blkback *b)
 {
     bool expired = blk_coalesce_expired(b);
 
+    for (unsigned i = 0; i < BLKBACK_MAX_QUEUES; i++)
+        b->q[i].served = 0;
     b->engine->ops->reap(b->engine);
     settle(b, expired);
 }
@@ -342,6 +345,11 @@ void blkback_io_event(struct blkback *b)
 bool blkback_queue_connected(const struct blkback *b, unsigned q)
 {
     return q < BLKBACK_MAX_QUEUES && b->q[q].connected;
+}
+
+bool blkback_queue_more(const struct blkback *b, unsigned q)
+{
+    return q < BLKBACK_MAX_QUEUES && b->q[q].more;
 }
 
 bool blkback_queue_broken(const struct blkback *b, unsigned q)

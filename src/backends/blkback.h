@@ -161,8 +161,17 @@ int blkback_queue_connect(struct blkback *b, unsigned q, const uint32_t *refs,
                           unsigned ring_order, unsigned port,
                           const char *protocol);
 
+/* Requests consumed per queue per blkback_queue_event / blkback_io_event
+ * call: a guest refilling its ring as fast as we answer (requests that
+ * fail at once, or I/O the page cache serves inline) must not keep the
+ * I/O thread. */
+#define BLKBACK_QUEUE_BUDGET 1024u
 /* The guest kicked queue q: consume its requests. */
 void blkback_queue_event(struct blkback *b, unsigned q);
+/* Queue q stopped on its budget with requests left: no event will come
+ * for them, so call blkback_queue_event again after the I/O thread's
+ * other events. */
+bool blkback_queue_more(const struct blkback *b, unsigned q);
 
 /* The queue whose local event-channel port is `port`, or -1. */
 int blkback_port_queue(const struct blkback *b, unsigned port);

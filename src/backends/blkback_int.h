@@ -69,6 +69,8 @@ struct blk_queue {
     bool rsp_pending;             /* responses written, not yet pushed */
     unsigned unpushed;            /* how many */
     bool needs_pass;              /* room again after waiting */
+    unsigned served;              /* requests consumed this event */
+    bool more;                    /* stopped on BLKBACK_QUEUE_BUDGET */
     bool held_valid;              /* a barrier waits for the queue to drain */
     struct blkif_request held;
 };

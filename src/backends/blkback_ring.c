@@ -57,7 +57,8 @@ static bool barrier_waits(struct blk_queue *q, const struct blkif_request *req)
     return true;
 }
 
-/* Consume up to rp.  false: stopped (waiting for room or broken). */
+/* Consume up to rp.  false: stopped (waiting for room, broken, or the
+ * event's budget spent). */
 static bool consume(struct blk_queue *q, RING_IDX rp)
 {
     blkif_back_ring_t *r = &q->ring;
@@ -68,8 +69,13 @@ static bool consume(struct blk_queue *q, RING_IDX rp)
             q->waiting = true;
             return false;
         }
+        if (q->served >= BLKBACK_QUEUE_BUDGET) {
+            q->more = true;     /* the VMM calls again: blkback_queue_more */
+            return false;
+        }
         RING_COPY_REQUEST(r, r->req_cons, &req);
         r->req_cons++;
+        q->served++;
         if (barrier_waits(q, &req))
             return false;
         blk_req_start(q, &req);
@@ -119,6 +125,7 @@ void blk_queue_pass(struct blk_queue *q)
     if (!q->connected || q->broken)
         return;
     q->waiting = false;
+    q->more = false;
     if (!resume_held(q)) {
         q->waiting = true;
         return;

@@ -132,6 +132,19 @@ static void queue_unmap(struct net_queue *q)
     q->tx_va = q->rx_va = NULL;
 }
 
+/* Attach only, at the frontend's rsp_prod: read once each, since
+ * BACK_RING_ATTACH evaluates its index twice (req_cons, rsp_prod_pvt). */
+static void ring_attach(struct net_queue *q)
+{
+    netif_tx_sring_t *txs = q->tx_va;
+    netif_rx_sring_t *rxs = q->rx_va;
+    RING_IDX tx_start = __atomic_load_n(&txs->rsp_prod, __ATOMIC_ACQUIRE);
+    RING_IDX rx_start = __atomic_load_n(&rxs->rsp_prod, __ATOMIC_ACQUIRE);
+
+    BACK_RING_ATTACH(&q->tx, txs, tx_start, NET_PAGE);
+    BACK_RING_ATTACH(&q->rx, rxs, rx_start, NET_PAGE);
+}
+
 int netback_queue_connect(struct netback *nb, unsigned qi,
                           const struct netback_conn *c)
 {
@@ -156,10 +169,7 @@ int netback_queue_connect(struct netback *nb, unsigned qi,
         queue_unmap(q);
         return rc;
     }
-    BACK_RING_ATTACH(&q->tx, (netif_tx_sring_t *)q->tx_va,
-                     ((netif_tx_sring_t *)q->tx_va)->rsp_prod, NET_PAGE);
-    BACK_RING_ATTACH(&q->rx, (netif_rx_sring_t *)q->rx_va,
-                     ((netif_rx_sring_t *)q->rx_va)->rsp_prod, NET_PAGE);
+    ring_attach(q);
     q->tx_port = c->tx_port;
     q->rx_port = c->rx_port;
     q->features = nb->features & c->features;

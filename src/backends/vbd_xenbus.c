@@ -1,5 +1,6 @@
 /* The blkif xenbus handshake for one disk (see vbd_xenbus.h). */
 #include "backends/vbd_xenbus.h"
+#include "common/log_limit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -42,9 +43,12 @@ static void vlog(struct vbd_xenbus *x, const char *fmt, ...)
     int n = snprintf(msg, sizeof(msg), "vbd %u/%u: ", x->domid, x->devid);
     va_list ap;
 
+    if (!log_limit(&x->log_lines))
+        return;
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
+    xenbus_log_suffix(msg, sizeof(msg), x->log_lines);
     if (x->link->log)
         x->link->log(x->link_o, msg);
 }
@@ -238,6 +242,15 @@ static int read_ring(struct vbd_xenbus *x, const char *dir, bool multi_ref,
         r->refs[i] = (uint32_t)v;
     }
     return 0;
+}
+
+void xenbus_log_suffix(char *msg, size_t len, uint64_t lines)
+{
+    size_t n = strlen(msg);
+
+    if (lines > LOG_LIMIT_BURST && n < len)
+        snprintf(msg + n, len - n, " (line %" PRIu64 " of this device, others suppressed)",
+                 lines);
 }
 
 /* A guest string fit for our log and the error node: printable ASCII,

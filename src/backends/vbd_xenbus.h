@@ -101,6 +101,7 @@ struct vbd_xenbus {
     uint64_t detach_deadline_ns;
     bool forced;                  /* the detach deadline passed */
     unsigned connects, failures;  /* counters for tests and stats */
+    uint64_t log_lines;           /* log_limit: the guest drives our log */
 };
 
 void vbd_xenbus_init(struct vbd_xenbus *x, unsigned domid, unsigned devid,
@@ -133,5 +134,8 @@ const char *vbd_state_name(int state);
  * -EINVAL/-ERANGE; a guest string made printable ('?' for the rest). */
 int xenbus_parse_uint(const char *s, uint64_t max, uint64_t *out);
 void xenbus_printable(char *dst, size_t len, const char *src);
+/* After log_limit's burst: say which line this is (the others are not
+ * logged). */
+void xenbus_log_suffix(char *msg, size_t len, uint64_t lines);
 
 #endif

@@ -1,5 +1,6 @@
 /* The netif xenbus handshake for one vif (see vif_xenbus.h). */
 #include "backends/vif_xenbus.h"
+#include "common/log_limit.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -44,9 +45,12 @@ static void xlog(struct vif_xenbus *x, const char *fmt, ...)
     int n = snprintf(line, sizeof(line), "vif %u/%u: ", x->domid, x->devid);
     va_list ap;
 
+    if (!log_limit(&x->log_lines))
+        return;
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
     va_end(ap);
+    xenbus_log_suffix(line, sizeof(line), x->log_lines);
     if (x->link->log)
         x->link->log(x->link_o, line);
 }

@@ -92,6 +92,7 @@ struct vif_xenbus {
     bool detaching, detached, forced;
     uint64_t detach_deadline_ns;
     unsigned connects, failures;
+    uint64_t log_lines;           /* log_limit: the guest drives our log */
 };
 
 void vif_xenbus_init(struct vif_xenbus *x, unsigned domid, unsigned devid,

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 
 #include "common/log.h"
+#include "common/log_limit.h"
 
 #define PAGE 4096ull
 
@@ -146,10 +147,15 @@ static void env_dirty(void *env, void *p, size_t len)
     g->dirty_writes++;
 }
 
+/* The backends log a line per ring a guest offers and fails to map: as
+ * often as the guest reconnects, so limited. */
 static void env_log(void *env, const char *msg)
 {
-    (void)env;
-    log_warn("blkback: %s", msg);
+    struct gntmap *g = env;
+
+    if (log_limit(&g->log_lines))
+        log_warn("blkback: %s%s", msg,
+                 g->log_lines > LOG_LIMIT_BURST ? " (others suppressed)" : "");
 }
 
 const struct blkback_env_ops gntmap_blkback_ops = {

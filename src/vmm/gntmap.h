@@ -18,6 +18,7 @@ struct gntmap {
     uint64_t size;
     uint64_t rings_mapped;     /* multi-page rings currently mapped */
     uint64_t dirty_writes;     /* backend CPU writes into guest memory */
+    uint64_t log_lines;        /* log_limit of the backends' lines */
 };
 
 /* The blkback environment: env is a struct gntmap *.  Grants through

@@ -41,6 +41,24 @@ struct vbd_set {
     uint8_t route[HV_NR_PORTS];
 };
 
+/* Queues that stopped on their budget get no event from the guest: kick
+ * them ourselves, to be served after the I/O thread's other events. */
+static void kick_unfinished(struct vbd *v)
+{
+    unsigned bits = 0;
+    uint64_t one = 1;
+
+    for (unsigned q = 0; v->bb && q < BLKBACK_MAX_QUEUES; q++)
+        if (blkback_queue_more(v->bb, q))
+            bits |= 1u << q;
+    if (!bits)
+        return;
+    __atomic_fetch_or(&v->pending, bits, __ATOMIC_RELEASE);
+    if (write(v->kick_fd, &one, sizeof(one)) < 0) {
+        /* counter saturated: still readable */
+    }
+}
+
 static void on_kick(void *opaque)
 {
     struct vbd *v = opaque;
@@ -53,6 +71,7 @@ static void on_kick(void *opaque)
     for (unsigned q = 0; v->bb && pend; q++, pend >>= 1)
         if ((pend & 1) && blkback_queue_connected(v->bb, q))
             blkback_queue_event(v->bb, q);
+    kick_unfinished(v);
 }
 
 static void on_io(void *opaque)
@@ -60,6 +79,7 @@ static void on_io(void *opaque)
     struct vbd *v = opaque;
     if (v->bb)
         blkback_io_event(v->bb);
+    kick_unfinished(v);
 }
 
 bool vbd_notify(struct vm *vm, unsigned port)
@@ -104,7 +124,10 @@ static int link_connect(void *o, unsigned q, const uint32_t *refs, unsigned orde
                         unsigned port, const char *protocol)
 {
     struct vbd *v = o;
-    return blkback_queue_connect(v->bb, q, refs, order, port, protocol);
+    int rc = blkback_queue_connect(v->bb, q, refs, order, port, protocol);
+
+    kick_unfinished(v);     /* connecting served the ring: budget too */
+    return rc;
 }
 
 static void link_disconnect(void *o)

@@ -350,6 +350,49 @@ static void test_hostile_requests(void)
     close(fd2);
 }
 
+/* One writable grant named by several segments of one request: the maps
+ * nest and all of them go; past the 255 maps a grant can hold at once the
+ * request fails whole, and nothing stays mapped.  An INDIRECT inside an
+ * INDIRECT and a discard whose sector count wraps are refused. */
+static void test_same_grant_twice(void)
+{
+    int fd2;
+    struct blkback *b = mk(BLKBACK_ENGINE_SYNC, false, &fd2);
+    struct bf_ring r;
+    static uint8_t *pages[256];
+    struct blkif_request *q;
+    struct blkif_request_indirect *iq;
+    struct blkif_request_segment *segs;
+
+    if (!b)
+        { CHECK(b); return; }
+    bf_ring_init(&f, &r, 0, 1);
+    CHECK_EQ(blkback_queue_connect(b, 0, r.refs, 0, 1, NULL), 0);
+    q = rw_req(&r, BLKIF_OP_READ, 1, 0, 11, pages);
+    for (unsigned i = 1; i < 11; i++)
+        q->seg[i].gref = q->seg[0].gref;
+    CHECK_EQ(one(b, &r, 1, BLKIF_OP_READ), BLKIF_RSP_OKAY);
+    CHECK_EQ(held_grants(&r), 0);
+    CHECK(bf_end_access(&f, q->seg[0].gref));
+    for (unsigned n = 255; n <= 256; n++) {
+        iq = ind_req(&r, BLKIF_OP_READ, n, 0, n, pages);
+        segs = bf_pfn_ptr(&f, bf_entry(&f, iq->indirect_grefs[0])->frame);
+        for (unsigned i = 1; i < n; i++)
+            segs[i].gref = segs[0].gref;
+        CHECK_EQ(one(b, &r, n, BLKIF_OP_READ), n == 255 ? BLKIF_RSP_OKAY : BLKIF_RSP_ERROR);
+        CHECK_EQ(held_grants(&r), 0);
+        CHECK_EQ(hv_gnttab_map_count(&f.dom, segs[0].gref), 0);
+    }
+    iq = ind_req(&r, BLKIF_OP_INDIRECT, 300, 0, 4, pages);
+    CHECK_EQ(one(b, &r, 300, BLKIF_OP_INDIRECT), BLKIF_RSP_ERROR);
+    discard_req(&r, 301, 8, ~0ull - 4);
+    CHECK_EQ(one(b, &r, 301, BLKIF_OP_DISCARD), BLKIF_RSP_ERROR);
+    CHECK_EQ(held_grants(&r), 0);
+    CHECK(!blkback_queue_broken(b, 0));
+    blkback_destroy(b);
+    close(fd2);
+}
+
 static void test_indirect(enum blkback_engine eng)
 {
     int fd2;
@@ -566,12 +609,13 @@ static void rewind_on_map(uint32_t ref)
         __atomic_store_n(&rewind_sring->req_prod, 1, __ATOMIC_RELEASE);
 }
 
+static const char *spin_msg = "FAIL: blkback: the ring pass did not stop after req_prod "
+                             "moved back behind req_cons\n";
+
 static void spin_alarm(int sig)
 {
-    static const char msg[] = "FAIL: blkback: the ring pass did not stop after req_prod "
-                              "moved back behind req_cons\n";
     (void)sig;
-    (void)!write(2, msg, sizeof(msg) - 1);
+    (void)!write(2, spin_msg, strlen(spin_msg));
     _exit(1);
 }
 
@@ -606,6 +650,78 @@ static void test_req_prod_backwards(void)
     CHECK_EQ(rsp[0].id, 60);
     CHECK_EQ(rsp[1].id, 61);
     CHECK_EQ(held_grants(&r), 0);
+    blkback_destroy(b);
+    CHECK_EQ(held_grants(NULL), 0);
+    close(fd2);
+}
+
+/* A guest vCPU refilling the ring as fast as the backend answers, with
+ * requests that fail at once (no I/O to wait for): one event must not
+ * keep the I/O thread for ever.  The pass stops after its budget with
+ * blkback_queue_more() set, and the next event goes on. */
+static struct bf_ring *spam_ring;
+static unsigned spam_refills;
+#define SPAM_LIMIT 100000u
+
+static void spam_on_dirty(void *p, size_t len)
+{
+    blkif_sring_t *s = spam_ring->sring;
+    RING_IDX i = s->req_prod;
+
+    (void)p;
+    if (len != sizeof(struct blkif_response) || spam_refills >= SPAM_LIMIT)
+        return;
+    spam_refills++;
+    struct blkif_request *q = RING_GET_REQUEST(&spam_ring->ring, i);
+    memset(q, 0, sizeof(*q));
+    q->operation = 0xee;                     /* unknown: EOPNOTSUPP at once */
+    q->id = i;
+    __atomic_store_n(&s->req_prod, i + 1, __ATOMIC_RELEASE);
+}
+
+static void test_pass_budget(void)
+{
+    int fd2;
+    struct blkback *b = mk(BLKBACK_ENGINE_SYNC, false, &fd2);
+    struct bf_ring r;
+    struct blkif_request *q;
+    unsigned events = 0, last = 0, most = 0;
+
+    if (!b)
+        { CHECK(b); return; }
+    bf_ring_init(&f, &r, 0, 1);
+    CHECK_EQ(blkback_queue_connect(b, 0, r.refs, 0, 1, NULL), 0);
+    q = bf_next(&r);
+    q->operation = 0xee;
+    q->id = 0;
+    bf_push(&r);
+    spam_ring = &r;
+    spam_refills = 0;
+    f.on_dirty = spam_on_dirty;
+    spin_msg = "FAIL: blkback: the ring pass did not stop while the guest kept refilling\n";
+    signal(SIGALRM, spin_alarm);
+    alarm(60);
+    do {
+        blkback_queue_event(b, 0);
+        events++;
+        if (spam_refills - last > most)
+            most = spam_refills - last;
+        last = spam_refills;
+    } while (blkback_queue_more(b, 0) && events < 10000);
+    alarm(0);
+    f.on_dirty = NULL;
+    CHECK(most <= BLKBACK_QUEUE_BUDGET);
+    CHECK(events > SPAM_LIMIT / BLKBACK_QUEUE_BUDGET);
+    CHECK_EQ(spam_refills, SPAM_LIMIT);
+    CHECK(!blkback_queue_more(b, 0));
+    CHECK(!blkback_queue_broken(b, 0));
+    /* Every request answered, and the ring still serves. */
+    CHECK_EQ(r.sring->rsp_prod, SPAM_LIMIT + 1);
+    uint8_t *pages[1];
+    r.ring.req_prod_pvt = r.sring->req_prod;
+    r.ring.rsp_cons = r.sring->rsp_prod;
+    rw_req(&r, BLKIF_OP_READ, 77, 0, 1, pages);
+    CHECK_EQ(one(b, &r, 77, BLKIF_OP_READ), BLKIF_RSP_OKAY);
     blkback_destroy(b);
     CHECK_EQ(held_grants(NULL), 0);
     close(fd2);
@@ -893,6 +1009,7 @@ int main(void)
     test_rw(BLKBACK_ENGINE_SYNC);
     test_rw(BLKBACK_ENGINE_URING);
     test_hostile_requests();
+    test_same_grant_twice();
     test_indirect(BLKBACK_ENGINE_SYNC);
     test_indirect(BLKBACK_ENGINE_URING);
     test_flush_discard(BLKBACK_ENGINE_SYNC);
@@ -904,6 +1021,7 @@ int main(void)
     test_append_fd(BLKBACK_ENGINE_URING);
     test_broken_ring();
     test_req_prod_backwards();
+    test_pass_budget();
     test_connect_errors();
     test_big_ring(BLKBACK_ENGINE_SYNC);
     test_big_ring(BLKBACK_ENGINE_URING);

@@ -5,7 +5,10 @@
 #include "net_front.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
 static struct net_front f;
 static uint8_t pkt[NETBACK_MAX_FRAME];
@@ -333,6 +336,52 @@ static void test_tx_hostile(void)
     post_slots(0, 154, 0, 0);
     RING_GET_REQUEST(&f.tx, f.tx.req_prod_pvt - 1)->flags = NETTXF_csum_blank;
     expect(DROPPED, 1, "csum_blank on ARP");
+    nf_destroy(&f);
+}
+
+/* Extra-info chains: a guest may chain any number of extras (Linux takes
+ * repeated types, each one a slot).  100 multicast extras and the packet
+ * is served, one NULL response per extra (more than one response batch);
+ * a chain that runs to req_prod without its last extra is fatal, and
+ * nothing loops or overflows on the way. */
+static void test_tx_extra_chain(void)
+{
+    struct netif_tx_request *r;
+    struct netif_extra_info *ex;
+    unsigned nulls;
+    size_t n;
+
+    setup(NETBACK_F_ALL);
+    n = nf_build(pkt, false, true, 18);
+    r = nf_tx_slot(&f);
+    r->gref = nf_tx_page(&f, pkt, n, 0);
+    r->size = (uint16_t)n;
+    r->id = 3;
+    r->flags = NETTXF_extra_info;
+    for (unsigned i = 0; i < 100; i++) {
+        ex = (struct netif_extra_info *)nf_tx_slot(&f);
+        ex->type = XEN_NETIF_EXTRA_TYPE_MCAST_ADD;
+        ex->flags = i + 1 < 100 ? XEN_NETIF_EXTRA_FLAG_MORE : 0;
+    }
+    nf_tx_kick(&f);
+    CHECK_EQ(take_all(NETIF_RSP_OKAY, &nulls), 101);
+    CHECK_EQ(nulls, 100);
+    CHECK_EQ(f.eng.sent, 1);
+    CHECK(!netback_queue_broken(f.nb, 0));
+    nf_destroy(&f);
+    /* A whole ring of extras, each saying another follows. */
+    setup(NETBACK_F_ALL);
+    r = nf_tx_slot(&f);
+    r->gref = nf_tx_page(&f, pkt, n, 0);
+    r->size = (uint16_t)n;
+    r->flags = NETTXF_extra_info;
+    while (!RING_FULL(&f.tx)) {
+        ex = (struct netif_extra_info *)nf_tx_slot(&f);
+        ex->type = XEN_NETIF_EXTRA_TYPE_MCAST_DEL;
+        ex->flags = XEN_NETIF_EXTRA_FLAG_MORE;
+    }
+    expect(FATAL, 0, "extras chained to req_prod");
+    CHECK(strstr(f.bf.last_log, "missing extra info") != NULL);
     nf_destroy(&f);
 }
 
@@ -869,6 +918,49 @@ static void test_rx_direct_hostile(void)
     nf_destroy(&f);
 }
 
+/* A guest vCPU moving req_prod far ahead while the direct path maps its
+ * slots: the frame goes into the 17 slots that were posted when their
+ * requests were copied, and no further; the next frame finds req_prod
+ * impossible, the queue stops and that frame is dropped (net_rx_avail's
+ * -1 is never taken for a slot count). */
+static bool jumped;
+static void prod_jump_on_map(uint32_t ref)
+{
+    (void)ref;
+    if (!jumped)
+        f.rxs->req_prod += 5000;
+    jumped = true;
+}
+
+static void test_rx_direct_prod_jump(void)
+{
+    static uint8_t big[NET_VHDR + NETBACK_MAX_FRAME];
+    size_t n = host_frame(big, NETBACK_MAX_FRAME, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                          VIRTIO_NET_HDR_GSO_TCPV4, 1448);
+
+    setup(NETBACK_F_ALL);
+    for (unsigned i = 0; i < 3; i++) {
+        f.eng.in[i] = big;
+        f.eng.in_len[i] = n;
+    }
+    nf_rx_post(&f, 17);
+    f.eng.nin = 1;                       /* copied; big from here */
+    CHECK_EQ(netback_engine_event(f.nb), 1);
+    nf_rx_post(&f, 17);
+    jumped = false;
+    f.bf.on_map = prod_jump_on_map;
+    f.eng.nin = 3;
+    netback_engine_event(f.nb);
+    f.bf.on_map = NULL;
+    CHECK(jumped);
+    CHECK_EQ(stats().rx_packets, 2);
+    CHECK_EQ(f.nb->q[0].rx.req_cons, 34);
+    CHECK(netback_queue_broken(f.nb, 0));
+    CHECK_EQ(stats().rx_dropped, 1);
+    CHECK(!nf_grants_held(&f));
+    nf_destroy(&f);
+}
+
 static uint64_t fake_now;
 static uint64_t fake_clock(void) { return fake_now; }
 
@@ -988,6 +1080,95 @@ static void test_rx_spread(void)
     nf_destroy(&f);
 }
 
+/* The backend attaches at the frontend's rsp_prod, read once: its request
+ * and response indexes start equal however the guest changes rsp_prod
+ * meanwhile (BACK_RING_ATTACH evaluates its index argument twice).  The
+ * ring pages here are PROT_NONE; each access to them faults, and the
+ * fault handler bumps rsp_prod before letting that one instruction run
+ * (single-step), so every read of rsp_prod sees a new value: a guest vCPU
+ * at its worst, deterministically. */
+static uint8_t *trap_pages;             /* TX ring, RX ring */
+
+static void trap_segv(int sig, siginfo_t *si, void *uc_)
+{
+    ucontext_t *uc = uc_;
+    uint8_t *a = si->si_addr;
+
+    (void)sig;
+    if (a < trap_pages || a >= trap_pages + 2 * NET_PAGE) {
+        signal(SIGSEGV, SIG_DFL);       /* a real fault: crash on return */
+        return;
+    }
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_READ | PROT_WRITE);
+    for (unsigned i = 0; i < 2; i++)
+        ((netif_tx_sring_t *)(void *)(trap_pages + i * NET_PAGE))->rsp_prod += 0x100;
+    uc->uc_mcontext.gregs[REG_EFL] |= 0x100;        /* TF: trap after it */
+}
+
+static void trap_step(int sig, siginfo_t *si, void *uc_)
+{
+    ucontext_t *uc = uc_;
+
+    (void)sig;
+    (void)si;
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_NONE);
+    uc->uc_mcontext.gregs[REG_EFL] &= ~0x100;
+}
+
+static int trap_ring_map(void *env, uint16_t domid, const uint32_t *refs, unsigned nr,
+                         void **ring)
+{
+    (void)env;
+    (void)domid;
+    (void)nr;
+    *ring = trap_pages + (refs[0] == 2 ? NET_PAGE : 0);
+    return 0;
+}
+
+static void trap_ring_unmap(void *env, uint16_t domid, const uint32_t *refs, unsigned nr,
+                            void *ring)
+{
+    (void)env, (void)domid, (void)refs, (void)nr, (void)ring;
+}
+
+static void test_attach_once(void)
+{
+    static const struct blkback_env_ops ops = { .ring_map = trap_ring_map,
+                                                .ring_unmap = trap_ring_unmap };
+    struct netback_params p = { .mtu = 1500 };
+    struct netback_conn c = { .tx_ring_ref = 1, .rx_ring_ref = 2, .tx_port = 1,
+                              .rx_port = 1, .request_rx_copy = true };
+    struct sigaction sa = { .sa_flags = SA_SIGINFO }, old_segv, old_trap;
+    struct net_fake eng = { 0 };
+    struct netback *nb;
+    char err[96];
+
+    trap_pages = mmap(NULL, 2 * NET_PAGE, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(trap_pages != MAP_FAILED);
+    if (trap_pages == MAP_FAILED)
+        return;
+    memset(trap_pages, 0, 2 * NET_PAGE);
+    nb = netback_create(&p, &ops, NULL, &net_fake_ops, &eng, err, sizeof(err));
+    CHECK(nb != NULL);
+    if (!nb)
+        return;
+    sa.sa_sigaction = trap_segv;
+    sigaction(SIGSEGV, &sa, &old_segv);
+    sa.sa_sigaction = trap_step;
+    sigaction(SIGTRAP, &sa, &old_trap);
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_NONE);
+    CHECK_EQ(netback_queue_connect(nb, 0, &c), 0);
+    mprotect(trap_pages, 2 * NET_PAGE, PROT_READ | PROT_WRITE);
+    sigaction(SIGSEGV, &old_segv, NULL);
+    sigaction(SIGTRAP, &old_trap, NULL);
+    CHECK_EQ(nb->q[0].tx.req_cons, nb->q[0].tx.rsp_prod_pvt);
+    CHECK_EQ(nb->q[0].rx.req_cons, nb->q[0].rx.rsp_prod_pvt);
+    netback_destroy(nb);
+    net_fake_free(&eng);
+    munmap(trap_pages, 2 * NET_PAGE);
+}
+
 int main(void)
 {
     test_tx_good();
@@ -995,6 +1176,7 @@ int main(void)
     test_tx_long_headers();
     test_tx_headers_slot();
     test_tx_hostile();
+    test_tx_extra_chain();
     test_tx_grant_batch();
     test_tx_budget();
     test_tx_prod_jump();
@@ -1006,7 +1188,9 @@ int main(void)
     test_rx_engine_direct();
     test_rx_direct_layouts();
     test_rx_direct_hostile();
+    test_rx_direct_prod_jump();
     test_tx_rate();
     test_rx_spread();
+    test_attach_once();
     return check_done("netback");
 }

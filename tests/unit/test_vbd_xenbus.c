@@ -25,6 +25,7 @@ struct link {
     uint32_t refs[VBD_MAX_QUEUES][16];
     char proto[32];
     char last_log[320];
+    unsigned logs;
 };
 static struct link lk;
 
@@ -67,6 +68,7 @@ static void fl_log(void *o, const char *msg)
 {
     (void)o;
     snprintf(lk.last_log, sizeof(lk.last_log), "%s", msg);
+    lk.logs++;
 }
 
 static const struct vbd_link_ops fake_link = { fl_bind, fl_unbind, fl_connect,
@@ -370,6 +372,26 @@ static void test_kexec_reset(void)
     CHECK_EQ(lk.disconnects, 2);
 }
 
+/* A guest cycling its frontend state as fast as xenstore lets it: every
+ * cycle connects and resets, but our log gets the first lines and then
+ * only the 2^k-th, numbered. */
+static void test_log_flood(void)
+{
+    struct vbd_xenbus x;
+
+    connected(&x);
+    CHECK_EQ(be_state(), XenbusStateConnected);
+    for (unsigned i = 0; i < 2000; i++) {
+        fe_state(&x, XenbusStateInitialising);
+        fe_state(&x, XenbusStateInitialised);
+    }
+    CHECK_EQ(be_state(), XenbusStateConnected);
+    CHECK_EQ(x.connects, 2001);
+    CHECK(x.log_lines > 8000);
+    CHECK(lk.logs <= 64 + 14);
+    CHECK(strstr(lk.last_log, "others suppressed") != NULL);
+}
+
 static void test_frontend_vanishes(void)
 {
     struct vbd_xenbus x;
@@ -529,5 +551,6 @@ int main(void)
     test_detach_unconnected();
     test_stop();
     test_random_frontends();
+    test_log_flood();
     return check_done("vbd-xenbus");
 }

@@ -26,6 +26,7 @@ static struct {
     struct vif_queue_keys keys[VIF_MAX_QUEUES];
     unsigned features;
     char last_log[320], refusal[320];
+    unsigned logs;
 } lk;
 
 static int fl_bind(void *o, unsigned q, unsigned port, enum vif_port_kind kind)
@@ -68,6 +69,7 @@ static void fl_log(void *o, const char *msg)
 {
     (void)o;
     snprintf(lk.last_log, sizeof(lk.last_log), "%s", msg);
+    lk.logs++;
     if (strstr(msg, "refusing"))
         snprintf(lk.refusal, sizeof(lk.refusal), "%s", msg);
 }
@@ -431,6 +433,23 @@ static void test_detach(void)
  * passing: the backend only ever shows InitWait/Connected/Closing/Closed,
  * ports are bound exactly while connected, Connected means connected, a
  * finished detach stays Closed; good and bad handshakes both happen. */
+/* A guest cycling its frontend state: the log is limited (log_limit). */
+static void test_log_flood(void)
+{
+    struct vif_xenbus x;
+
+    started(&x, 1);
+    fe_one_queue();
+    for (unsigned i = 0; i < 2000; i++) {
+        fe_state(&x, XenbusStateConnected);
+        fe_state(&x, XenbusStateInitialising);
+    }
+    CHECK_EQ(x.connects, 2000);
+    CHECK(x.log_lines > 8000);
+    CHECK(lk.logs <= 64 + 14);
+    CHECK(strstr(lk.last_log, "others suppressed") != NULL);
+}
+
 static void test_random_frontends(void)
 {
     static const char *const key[] = { "tx-ring-ref", "rx-ring-ref", "event-channel",
@@ -490,5 +509,6 @@ int main(void)
     test_reprobe_and_vanish();
     test_detach();
     test_random_frontends();
+    test_log_flood();
     return check_done("vif-xenbus");
 }

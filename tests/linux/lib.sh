@@ -85,7 +85,11 @@ reject_out() { # name regex description
 # A scenario that failed after a guest triple fault the CPU below could not
 # have made (scripts/testhost/nested-fault.sh: every structure the
 # delivery reads was intact) ends with 123: tests/linux/run.sh runs it once
-# more, as it does a dead test host.  Any other crash stays a verdict.
+# more, as it does a dead test host.  In the nested test host
+# (XENO_NESTED=1, from tests/linux/run.sh) so does one whose registers the
+# host's KVM threw away (AMD's shutdown intercept): it cannot be judged, and
+# QEMU's own guests hang at the same point there.  Any other crash stays a
+# verdict, and on hardware an unjudged one does too.
 NESTED_FAULT_EXIT=123
 : >"$WORK/.scenario-start"
 nested_cpu_fault() {
@@ -93,14 +97,16 @@ nested_cpu_fault() {
     mapfile -t logs < <(find "$WORK" /run/xeno-* -type f -newer "$WORK/.scenario-start" \
         \( -name '*.log' -o -name '*.out' \) -exec grep -l -a 'crashed: triple fault' {} + 2>/dev/null)
     [ ${#logs[@]} -gt 0 ] || return 1
-    "$(dirname "${BASH_SOURCE[0]}")/../../scripts/testhost/nested-fault.sh" "${logs[@]}"
+    local ok=()
+    [ "${XENO_NESTED:-0}" = 1 ] && ok=(--unjudged-ok)
+    "$(dirname "${BASH_SOURCE[0]}")/../../scripts/testhost/nested-fault.sh" "${ok[@]}" "${logs[@]}"
 }
 
 finish() {
     xs_stop
     echo "scenario: $FAILS failed"
     if [ "$FAILS" != 0 ] && nested_cpu_fault; then
-        echo "scenario: INFRA: the failures follow a guest triple fault with every delivery structure intact (the nested CPU's, docs/testhost.md)"
+        echo "scenario: INFRA: the failures follow a guest triple fault the nested CPU made or whose state it lost (docs/testhost.md, nested-fault.sh's verdict above)"
         exit $NESTED_FAULT_EXIT
     fi
     [ "$FAILS" = 0 ]

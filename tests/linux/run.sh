@@ -32,9 +32,13 @@ if [ -e "$root/tests/linux/scenarios/$name.prep" ]; then
         bash "$root/tests/linux/scenarios/$name.prep" "$prep" || { echo "FAIL: $name.prep"; exit 1; }
 fi
 
+where=$("$root/scripts/testhost/where.sh")
+nested=1
+[ "$where" = direct ] && nested=0
 inner=$out/inner-$name.sh
 cat >"$inner" <<EOS
 #!/bin/bash
+export XENO_NESTED=$nested
 export XENO_VMM=$(printf %q "$vmm") XENO_XENSTORED=$(printf %q "$xsd")
 export XENO_KERNEL=$(printf %q "$kernel") XENO_INITRD=$(printf %q "$initrd")
 export XENO_PREP=$(printf %q "$prep")
@@ -42,7 +46,6 @@ export WORK=\$(mktemp -d)
 exec bash $(printf %q "$root/tests/linux/scenarios/$name.sh")
 EOS
 chmod +x "$inner"
-where=$("$root/scripts/testhost/where.sh")
 echo "linux/$name: running $where"
 if [ "$where" = direct ]; then
     exec "$inner"

@@ -51,9 +51,14 @@ expect_log panic '^xeno-vmm: error: crash: panic message: .*Kernel panic - not s
     "panic message summarised (for xm dmesg)"
 
 
-# Wait for a pattern in a running guest's console.
+# Wait for a pattern in a running guest's console; ends early when its
+# VMM has exited (boot writes $WORK/NAME.rc then).
 wait_for() { # name regex seconds
-    for _ in $(seq $(($3 * 5))); do grep -q -E "$2" "$WORK/$1.out" 2>/dev/null && return 0; sleep 0.2; done
+    for _ in $(seq $(($3 * 5))); do
+        grep -q -E "$2" "$WORK/$1.out" 2>/dev/null && return 0
+        [ -s "$WORK/$1.rc" ] && { grep -q -E "$2" "$WORK/$1.out" 2>/dev/null; return; }
+        sleep 0.2
+    done
     return 1
 }
 

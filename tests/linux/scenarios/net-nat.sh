@@ -37,8 +37,17 @@ cleanup() { for d in nat1 br2 rt3; do xm destroy $d 2>/dev/null; done; kill $xen
 trap cleanup EXIT
 bb=/bin/busybox
 check() { local what=$1; shift; if "$@"; then pass "net-nat: $what"; else fail "net-nat: $what"; fi; }
-logw() { # logw DOM REGEX SECONDS: until the domain's console log shows it
-    for _ in $(seq $(($3 * 2))); do grep -q -E "$2" "$dir/log/domain-$1.log" 2>/dev/null && return 0; sleep 0.5; done
+logw() { # logw DOM REGEX SECONDS: until the domain's console log shows it;
+          # ends early when the domain is gone or crashed (lib.sh dom_alive)
+    for i in $(seq $(($3 * 2))); do
+        grep -q -E "$2" "$dir/log/domain-$1.log" 2>/dev/null && return 0
+        if [ $((i % 5)) = 0 ] && ! dom_alive "$1"; then
+            echo "net-nat: $1 is gone or crashed; its log ends:"
+            tr -d '\r' <"$dir/log/domain-$1.log" 2>/dev/null | grep -a -v CPUID | tail -30
+            return 1
+        fi
+        sleep 0.5
+    done
     return 1
 }
 export HOME=$WORK

@@ -102,6 +102,7 @@ int net_rx_direct(struct netback *nb)
         !(q->features & NETBACK_F_SG) || !nb->ops->gnt_map_many ||
         net_rx_avail(q) < (int)RXD_SLOTS || !rxd_map(q, &d, RXD_SLOTS))
         return -1;
+    memset(&d.vh, 0, sizeof(d.vh));     /* defined even after a short read */
     len = nb->eng->recv(nb->engine, iov, rxd_iov(&d, iov));
     if (len < 0) {
         rxd_unmap(q, &d);

@@ -245,7 +245,7 @@ int netback_engine_event(struct netback *nb)
                      (size_t)len);
     }
     for (unsigned i = 0; i < nb->max_queues; i++)
-        net_rx_flush(&nb->q[i]);
+        net_rx_pass(&nb->q[i]);
     return n;
 }
 

@@ -110,11 +110,9 @@ void net_rx_pass(struct net_queue *q);
 void net_rx_flush_queue(struct net_queue *q);
 int net_rx_enqueue(struct net_queue *q, const void *frame, size_t len);
 /* A frame from the engine: into the guest now when nothing waits before
- * it and the guest's slots are posted (responses pushed by net_rx_flush),
- * else queued.  0, or -ENOBUFS when dropped. */
+ * it and the guest's slots are posted (responses pushed by the next
+ * net_rx_pass), else queued.  0, or -ENOBUFS when dropped. */
 int net_rx_offer(struct net_queue *q, const void *frame, size_t len);
-/* Push what net_rx_offer delivered; deliver what waits and fits. */
-void net_rx_flush(struct net_queue *q);
 
 /* netback_rx_direct.c: the next engine frame read straight into the
  * guest's buffers of queue 0.  1: a frame handled (delivered, queued or

@@ -120,35 +120,42 @@ static void rx_write_slot(struct net_queue *q, const void *v, size_t len)
     q->rx_pending = true;
 }
 
-/* Copy one chunk into the buffer the guest posted in the next slot; or,
- * with `placed` (that slot's request, copied before), the chunk is in its
- * page already: only the response. */
+/* Copy one chunk into the buffer the guest posted in req: 0, or
+ * NETIF_RSP_ERROR when its grant does not map. */
+static int16_t rx_copy_in(struct netback *nb, const struct netif_rx_request *req,
+                          const uint8_t *src, size_t n)
+{
+    void *page;
+
+    if (nb->ops->gnt_map(nb->env, nb->domid, req->gref, false, &page)) {
+        nb->st.rx_errors++;
+        return NETIF_RSP_ERROR;
+    }
+    memcpy(page, src, n);
+    nb->ops->gnt_unmap(nb->env, nb->domid, req->gref, false);
+    return 0;
+}
+
+/* The next slot: the chunk copied into its buffer, or, with `placed` (that
+ * slot's request, copied before), already in its page; then the response. */
 static void rx_fill_slot(struct net_queue *q, const uint8_t *src, size_t n,
                          uint16_t flags, const struct netif_rx_request *placed)
 {
-    struct netback *nb = q->nb;
     struct netif_rx_request req;
     struct netif_rx_response rsp;
-    void *page;
+    int16_t err = 0;
 
     if (placed)
         req = *placed;
     else
         RING_COPY_REQUEST(&q->rx, q->rx.req_cons, &req);
     q->rx.req_cons++;
+    if (!placed)
+        err = rx_copy_in(q->nb, &req, src, n);
     memset(&rsp, 0, sizeof(rsp));
     rsp.id = req.id;
     rsp.flags = flags;
-    rsp.status = (int16_t)n;
-    if (placed) {
-        /* the data is where the guest wanted it */
-    } else if (nb->ops->gnt_map(nb->env, nb->domid, req.gref, false, &page) == 0) {
-        memcpy(page, src, n);
-        nb->ops->gnt_unmap(nb->env, nb->domid, req.gref, false);
-    } else {
-        rsp.status = NETIF_RSP_ERROR;
-        nb->st.rx_errors++;
-    }
+    rsp.status = err ? err : (int16_t)n;
     rx_write_slot(q, &rsp, sizeof(rsp));
 }
 
@@ -267,16 +274,6 @@ int net_rx_offer(struct net_queue *q, const void *frame, size_t len)
     if (!q->broken)
         net_rx_push(q);      /* the guest can work on what it has meanwhile */
     return rx_queue(q, &p);
-}
-
-void net_rx_flush(struct net_queue *q)
-{
-    if (!q->connected || q->broken)
-        return;
-    if (q->head)
-        net_rx_pass(q);
-    else
-        net_rx_push(q);
 }
 
 /* ---- spreading host frames over the guest's queues ---- */

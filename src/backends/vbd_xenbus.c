@@ -48,7 +48,7 @@ static void vlog(struct vbd_xenbus *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg + n, sizeof(msg) - (size_t)n, fmt, ap);
     va_end(ap);
-    xenbus_log_suffix(msg, sizeof(msg), x->log_lines);
+    log_limit_suffix(msg, sizeof(msg), x->log_lines);
     if (x->link->log)
         x->link->log(x->link_o, msg);
 }
@@ -242,15 +242,6 @@ static int read_ring(struct vbd_xenbus *x, const char *dir, bool multi_ref,
         r->refs[i] = (uint32_t)v;
     }
     return 0;
-}
-
-void xenbus_log_suffix(char *msg, size_t len, uint64_t lines)
-{
-    size_t n = strlen(msg);
-
-    if (lines > LOG_LIMIT_BURST && n < len)
-        snprintf(msg + n, len - n, " (line %" PRIu64 " of this device, others suppressed)",
-                 lines);
 }
 
 /* A guest string fit for our log and the error node: printable ASCII,

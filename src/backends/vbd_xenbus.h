@@ -134,8 +134,5 @@ const char *vbd_state_name(int state);
  * -EINVAL/-ERANGE; a guest string made printable ('?' for the rest). */
 int xenbus_parse_uint(const char *s, uint64_t max, uint64_t *out);
 void xenbus_printable(char *dst, size_t len, const char *src);
-/* After log_limit's burst: say which line this is (the others are not
- * logged). */
-void xenbus_log_suffix(char *msg, size_t len, uint64_t lines);
 
 #endif

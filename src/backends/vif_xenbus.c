@@ -50,7 +50,7 @@ static void xlog(struct vif_xenbus *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
     va_end(ap);
-    xenbus_log_suffix(line, sizeof(line), x->log_lines);
+    log_limit_suffix(line, sizeof(line), x->log_lines);
     if (x->link->log)
         x->link->log(x->link_o, line);
 }

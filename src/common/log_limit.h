@@ -5,8 +5,11 @@
 #ifndef XENO_LOG_LIMIT_H
 #define XENO_LOG_LIMIT_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #define LOG_LIMIT_BURST 64u
 
@@ -16,6 +19,17 @@ static inline bool log_limit(uint64_t *n)
     uint64_t k = __atomic_add_fetch(n, 1, __ATOMIC_RELAXED);
 
     return k <= LOG_LIMIT_BURST || (k & (k - 1)) == 0;
+}
+
+/* Past the burst, append to a line log_limit let through which line of
+ * its source it is. */
+static inline void log_limit_suffix(char *msg, size_t len, uint64_t lines)
+{
+    size_t n = strlen(msg);
+
+    if (lines > LOG_LIMIT_BURST && n < len)
+        snprintf(msg + n, len - n, " (line %" PRIu64 " of this source, others suppressed)",
+                 lines);
 }
 
 #endif

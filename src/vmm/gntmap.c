@@ -152,10 +152,13 @@ static void env_dirty(void *env, void *p, size_t len)
 static void env_log(void *env, const char *msg)
 {
     struct gntmap *g = env;
+    char line[256];
 
-    if (log_limit(&g->log_lines))
-        log_warn("blkback: %s%s", msg,
-                 g->log_lines > LOG_LIMIT_BURST ? " (others suppressed)" : "");
+    if (!log_limit(&g->log_lines))
+        return;
+    snprintf(line, sizeof(line), "%s", msg);
+    log_limit_suffix(line, sizeof(line), __atomic_load_n(&g->log_lines, __ATOMIC_RELAXED));
+    log_warn("blkback: %s", line);
 }
 
 const struct blkback_env_ops gntmap_blkback_ops = {

@@ -41,22 +41,28 @@ struct vbd_set {
     uint8_t route[HV_NR_PORTS];
 };
 
+/* Mark queues (bit q) kicked and wake the I/O thread. */
+static void kick_queues(struct vbd *v, unsigned bits)
+{
+    uint64_t one = 1;
+
+    __atomic_fetch_or(&v->pending, bits, __ATOMIC_RELEASE);
+    if (write(v->kick_fd, &one, sizeof(one)) < 0) {
+        /* counter saturated: still readable */
+    }
+}
+
 /* Queues that stopped on their budget get no event from the guest: kick
  * them ourselves, to be served after the I/O thread's other events. */
 static void kick_unfinished(struct vbd *v)
 {
     unsigned bits = 0;
-    uint64_t one = 1;
 
     for (unsigned q = 0; v->bb && q < BLKBACK_MAX_QUEUES; q++)
         if (blkback_queue_more(v->bb, q))
             bits |= 1u << q;
-    if (!bits)
-        return;
-    __atomic_fetch_or(&v->pending, bits, __ATOMIC_RELEASE);
-    if (write(v->kick_fd, &one, sizeof(one)) < 0) {
-        /* counter saturated: still readable */
-    }
+    if (bits)
+        kick_queues(v, bits);
 }
 
 static void on_kick(void *opaque)
@@ -85,16 +91,11 @@ static void on_io(void *opaque)
 bool vbd_notify(struct vm *vm, unsigned port)
 {
     struct vbd_set *s = vm->vbds;
-    uint64_t one = 1;
     uint8_t r;
 
     if (!s || port >= HV_NR_PORTS || !(r = __atomic_load_n(&s->route[port], __ATOMIC_ACQUIRE)))
         return false;
-    struct vbd *v = &s->disk[(r >> 3) - 1];
-    __atomic_fetch_or(&v->pending, 1u << (r & 7), __ATOMIC_RELEASE);
-    if (write(v->kick_fd, &one, sizeof(one)) < 0) {
-        /* counter saturated: still readable */
-    }
+    kick_queues(&s->disk[(r >> 3) - 1], 1u << (r & 7));
     return true;
 }
 

@@ -52,11 +52,12 @@ if [ "$where" = direct ]; then
 fi
 # 124 (timeout, or the test host's kernel reporting a soft lockup: nested
 # emulation on a loaded host) and 125 (the test host did not boot, or its
-# own kernel died) say nothing about xeno: run once more, and say so, with
-# how often that was needed (scripts/testhost/runs-summary.sh, from the run
-# log).  So is 123 (tests/linux/lib.sh finish: the scenario failed after a
-# guest triple fault that scripts/testhost/nested-fault.sh shows the nested
-# CPU made).  Assertion failures (1) are never retried.
+# own kernel died) say nothing about xeno: run again, up to
+# XENO_TESTHOST_ATTEMPTS times in all (3), and say so, with how often that
+# was needed (scripts/testhost/runs-summary.sh, from the run log).  So is 123
+# (tests/linux/lib.sh finish: the scenario failed after a guest triple fault
+# that scripts/testhost/nested-fault.sh shows the nested CPU made).
+# Assertion failures (1) are never retried.
 retry_stats() {
     local log
     log=$(xeno_cache_dir)/testhost-runs.log
@@ -64,21 +65,25 @@ retry_stats() {
     awk -v sc="linux-$name" '
         { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
         v["scenario"] == sc { if (v["attempt"] == 1) first++; else retried++ }
-        END { printf "linux/%s: retries so far: %d of %d test-host runs of this test needed one (%s)\n",
+        END { printf "linux/%s: retries so far: %d test-host runs were retries, of %d runs of this test (%s)\n",
                      substr(sc, 7), retried + 0, first + 0, FILENAME }' "$log"
 }
-for attempt in 1 2; do
+attempts=${XENO_TESTHOST_ATTEMPTS:-3}
+attempt=1
+while :; do
     XENO_TESTHOST_LABEL=linux-$name XENO_TESTHOST_ATTEMPT=$attempt \
         "$root/tests/system/run-in-testhost.sh" --timeout "${limit:-600}" "$inner"
     rc=$?
     case $rc in
-    123|124|125) if [ $attempt = 1 ]; then
-                 echo "linux/$name: RETRY: test host failed (exit $rc; see the message above): retrying once"
-                 retry_stats
-             else
-                 echo "linux/$name: the retry failed too (exit $rc)"
-             fi ;;
-    *) [ $attempt = 2 ] && echo "linux/$name: the retry ran the test (exit $rc)"; exit $rc ;;
+    123|124|125) ;;
+    *) [ $attempt -gt 1 ] && echo "linux/$name: attempt $attempt ran the test (exit $rc)"
+       exit $rc ;;
     esac
+    if [ $attempt -ge "$attempts" ]; then
+        echo "linux/$name: the test host failed $attempt times in a row (last exit $rc): giving up"
+        exit $rc
+    fi
+    echo "linux/$name: RETRY: test host failed (exit $rc; see the message above): attempt $((attempt + 1)) of $attempts"
+    retry_stats
+    attempt=$((attempt + 1))
 done
-exit $rc

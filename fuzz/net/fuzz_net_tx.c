@@ -4,7 +4,9 @@
  * perturbation, RX buffers (well formed, or raw ids and grants with an RX
  * req_prod perturbation) and one host frame, and the bytes in the data
  * pages, so the checksum parser sees hostile headers too.  Invariants
- * checked after every input (abort = finding): no data grant stays mapped;
+ * checked after every input (abort = finding): no data grant stays mapped
+ * but the RX slots an empty in-place read keeps (netback_rx_direct.c), and
+ * none at all after a disconnect;
  * unless the queue stopped, every consumed TX slot is answered and no
  * more, and every consumed RX slot too; every TX response other than NULL
  * echoes an id in the ring; the parser's offsets stay inside the bytes it
@@ -27,7 +29,8 @@ struct hdr {
                                req_prod moved by prod_delta,
                                bit 5 RX: the frame twice from the engine
                                (the direct path: readv into the slots),
-                               up to 31 buffers */
+                               up to 63 buffers, so that slots stay
+                               armed after a frame read in place */
     uint8_t nreq;
     uint8_t prod_delta;
     uint8_t nrx;
@@ -91,13 +94,14 @@ static void run_rx(const struct hdr *h, const uint8_t *tail, size_t tlen)
     bool raw = h->flags & 16, engine = h->flags & 32;
     struct net_queue *q = &f.nb->q[0];
 
-    /* Through the engine up to 31 buffers: the direct path wants 17. */
-    for (unsigned i = 0; i < h->nrx % (engine ? 32u : 8u); i++) {
+    /* Through the engine up to 63 buffers: the direct path wants 17. */
+    for (unsigned i = 0; i < h->nrx % (engine ? 64u : 8u); i++) {
         struct netif_rx_request *r = RING_GET_REQUEST(&f.rx, f.rx.req_prod_pvt++);
-        r->id = raw ? h->g[i].domid : (uint16_t)i;
-        r->gref = DATA_REF0 + (h->g[i].flags >> 8) % NDATA;
-        if (raw && (h->g[i].domid & 0x8000))
-            r->gref = h->g[i].domid * 0x10001u;      /* beyond the table, or reserved */
+        uint16_t gd = h->g[i % NDATA].domid, gf = h->g[i % NDATA].flags;
+        r->id = raw ? gd : (uint16_t)i;
+        r->gref = DATA_REF0 + (gf >> 8) % NDATA;
+        if (raw && (gd & 0x8000))
+            r->gref = gd * 0x10001u;      /* beyond the table, or reserved */
     }
     RING_PUSH_REQUESTS(&f.rx);
     if (raw)
@@ -147,6 +151,17 @@ static void check_tx(void)
         abort();
 }
 
+/* Maps held on data grants (the rings' own excepted), nested ones each. */
+static unsigned data_maps(void)
+{
+    unsigned n = 0;
+
+    for (uint32_t ref = GNTTAB_NR_RESERVED_ENTRIES; ref < DATA_REF0 + NDATA; ref++)
+        if (ref != f.tx_ref && ref != f.rx_ref)
+            n += hv_gnttab_map_count(&f.bf.dom, ref);
+    return n;
+}
+
 static uint64_t fuzz_now;
 static uint64_t fuzz_clock(void) { return fuzz_now; }
 
@@ -194,8 +209,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_tx();
     if (h.flags & 4)
         run_rx(&h, tail, tlen);
-    for (uint32_t ref = GNTTAB_NR_RESERVED_ENTRIES; ref < DATA_REF0 + NDATA; ref++)
-        if (ref != f.tx_ref && ref != f.rx_ref && hv_gnttab_map_count(&f.bf.dom, ref))
-            abort();
+    if (data_maps() != f.nb->rxa.n)
+        abort();
+    netback_disconnect(f.nb);
+    if (data_maps() != 0)
+        abort();
     return 0;
 }

@@ -65,6 +65,11 @@ def main(out):
         'rx_gso': hdr([tx(0, 200, 0, 1)], flags=4, nrx=7,
                       vh=(NEEDS_CSUM, 1, 54, 1448, 34, 16),
                       grants=[(PERMIT | (i << 8), 0) for i in range(32)]) + frame(6000),
+        # Through the engine twice with 63 buffers: the second frame is
+        # read in place, and the read after it keeps 17 slots armed.
+        'rx_direct_armed': hdr([], flags=4 | 32, nrx=63,
+                               vh=(NEEDS_CSUM, 1, 54, 1448, 34, 16),
+                               grants=[(PERMIT | (i << 8), 0) for i in range(32)]) + frame(12000),
         'rx_nosg': hdr([], flags=6, nrx=3, grants=[(PERMIT | (i << 8), 0) for i in range(32)])
         + frame(1000),
     }

@@ -169,6 +169,8 @@ int netback_queue_connect(struct netback *nb, unsigned qi,
         queue_unmap(q);
         return rc;
     }
+    if (qi == 0)
+        net_rx_disarm(nb);
     ring_attach(q);
     q->tx_port = c->tx_port;
     q->rx_port = c->rx_port;
@@ -251,6 +253,7 @@ int netback_engine_event(struct netback *nb)
 
 void netback_disconnect(struct netback *nb)
 {
+    net_rx_disarm(nb);
     for (unsigned i = 0; i < NETBACK_MAX_QUEUES; i++) {
         struct net_queue *q = &nb->q[i];
         net_rx_flush_queue(q);

@@ -49,6 +49,21 @@ struct net_queue {
                                      waits for (0: none waits) */
 };
 
+/* netback_rx_direct.c: a GSO frame of NETBACK_MAX_FRAME takes its data
+ * slots and the extra. */
+#define NET_RXD_SLOTS ((NETBACK_MAX_FRAME + NET_PAGE - 1) / NET_PAGE + 1)
+
+/* Queue 0's next RX slots, copied and mapped for an in-place read: kept
+ * from a read that found the engine empty to the next one, while nothing
+ * else consumes the slots (req_cons still `cons`). */
+struct net_rx_armed {
+    struct netif_rx_request req[NET_RXD_SLOTS];
+    uint32_t ref[NET_RXD_SLOTS];
+    void *page[NET_RXD_SLOTS];
+    unsigned n;                   /* slots mapped; 0: not armed */
+    RING_IDX cons;                /* req_cons when they were copied */
+};
+
 struct netback {
     const struct blkback_env_ops *ops;
     void *env;
@@ -61,6 +76,7 @@ struct netback {
     uint8_t *rx_buf;              /* one frame read from the engine */
     bool rx_big;                  /* the last frame was over a page:
                                      read the next one in place */
+    struct net_rx_armed rxa;
     struct net_queue q[NETBACK_MAX_QUEUES];
     struct netback_stats st;
     /* TX token bucket (netback_set_rate): 0 bytes = unlimited. */
@@ -120,5 +136,8 @@ int net_rx_offer(struct net_queue *q, const void *frame, size_t len);
  * small, more queues, a frame waiting, too few slots posted, a map
  * refused): read it the copying way. */
 int net_rx_direct(struct netback *nb);
+/* Unmap the slots an in-place read kept mapped (before anything else
+ * consumes queue 0's requests, and at disconnect). */
+void net_rx_disarm(struct netback *nb);
 
 #endif

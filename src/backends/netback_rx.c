@@ -180,6 +180,8 @@ void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
     uint16_t first = 0;
     size_t off = 0;
 
+    if (!placed)        /* the copying way takes the next slots */
+        net_rx_disarm(q->nb);
     if (f->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
         first |= NETRXF_csum_blank | NETRXF_data_validated;
     else if (f->vh.flags & VIRTIO_NET_HDR_F_DATA_VALID)

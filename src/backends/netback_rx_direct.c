@@ -15,24 +15,17 @@
  * The requests are copied out of the ring once, here; their grants are
  * mapped writable in one batch (all or nothing) and unmapped in one before
  * the responses are pushed.  Slots the frame does not reach are neither
- * consumed nor answered: they stay posted for the next frame. */
+ * consumed nor answered: they stay posted for the next frame.  A read that
+ * finds the engine empty keeps its slots mapped for the next read (one
+ * per engine event would otherwise map and unmap 17 slots for nothing);
+ * anything else that consumes the slots unmaps them first
+ * (net_rx_disarm, from net_rx_deliver's copying way and disconnect). */
 #include "backends/netback_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-/* A GSO frame of NETBACK_MAX_FRAME: its data slots and the extra. */
-#define RXD_SLOTS ((NETBACK_MAX_FRAME + NET_PAGE - 1) / NET_PAGE + 1)
-
-struct rxd {
-    struct netif_rx_request req[RXD_SLOTS];
-    uint32_t ref[RXD_SLOTS];
-    void *page[RXD_SLOTS];
-    unsigned n;                       /* slots mapped */
-    struct virtio_net_hdr vh;
-};
-
-static bool rxd_map(struct net_queue *q, struct rxd *d, unsigned n)
+static bool rxd_map(struct net_queue *q, struct net_rx_armed *d, unsigned n)
 {
     struct netback *nb = q->nb;
     unsigned failed;
@@ -44,22 +37,39 @@ static bool rxd_map(struct net_queue *q, struct rxd *d, unsigned n)
     if (nb->ops->gnt_map_many(nb->env, nb->domid, d->ref, n, false, d->page, &failed))
         return false;
     d->n = n;
+    d->cons = q->rx.req_cons;
     return true;
 }
 
-static void rxd_unmap(struct net_queue *q, struct rxd *d)
+void net_rx_disarm(struct netback *nb)
 {
-    q->nb->ops->gnt_unmap_many(q->nb->env, q->nb->domid, d->ref, d->n, false);
+    struct net_rx_armed *d = &nb->rxa;
+
+    if (d->n)
+        nb->ops->gnt_unmap_many(nb->env, nb->domid, d->ref, d->n, false);
     d->n = 0;
+}
+
+/* Queue 0's next slots mapped: kept from the last empty read when they
+ * are still the next ones, else copied and mapped now. */
+static bool rxd_arm(struct net_queue *q)
+{
+    struct net_rx_armed *d = &q->nb->rxa;
+
+    if (d->n == NET_RXD_SLOTS && d->cons == q->rx.req_cons)
+        return true;
+    net_rx_disarm(q->nb);
+    return rxd_map(q, d, NET_RXD_SLOTS);
 }
 
 /* The iovecs: the header, then the pages in GSO layout (the first slot,
  * the slots after the extra's): room for NETBACK_MAX_FRAME. */
-static unsigned rxd_iov(struct rxd *d, struct iovec *iov)
+static unsigned rxd_iov(const struct net_rx_armed *d, struct virtio_net_hdr *vh,
+                        struct iovec *iov)
 {
     unsigned n = 0;
 
-    iov[n++] = (struct iovec){ &d->vh, NET_VHDR };
+    iov[n++] = (struct iovec){ vh, NET_VHDR };
     iov[n++] = (struct iovec){ d->page[0], NET_PAGE };
     for (unsigned i = 2; i < d->n; i++)
         iov[n++] = (struct iovec){ d->page[i], NET_PAGE };
@@ -68,59 +78,69 @@ static unsigned rxd_iov(struct rxd *d, struct iovec *iov)
 
 /* The frame, gathered into the read buffer as the engine would have read
  * it there; then the copying way. */
-static void rxd_gather(struct net_queue *q, struct rxd *d, size_t len)
+static void rxd_gather(struct net_queue *q, const struct virtio_net_hdr *vh, size_t len)
 {
     struct netback *nb = q->nb;
+    const struct net_rx_armed *d = &nb->rxa;
     size_t dlen = len - NET_VHDR, off = 0;
 
-    memcpy(nb->rx_buf, &d->vh, NET_VHDR);
+    memcpy(nb->rx_buf, vh, NET_VHDR);
     for (unsigned i = 0; off < dlen; i++) {
         unsigned slot = i == 0 ? 0 : i + 1;
         size_t c = dlen - off < NET_PAGE ? dlen - off : NET_PAGE;
         memcpy(nb->rx_buf + NET_VHDR + off, d->page[slot], c);
         off += c;
     }
-    rxd_unmap(q, d);
+    net_rx_disarm(nb);
     net_rx_offer(q, nb->rx_buf, len);
 }
 
 /* The frame lies where netfront wants it (in slots mapped). */
-static bool rxd_in_place(const struct rxd *d, const struct rx_pkt *p)
+static bool rxd_in_place(const struct net_rx_armed *d, const struct rx_pkt *p)
 {
     return (p->len <= NET_PAGE || net_rx_is_gso(p)) && net_rx_slots(p) <= d->n;
+}
+
+static bool rxd_usable(struct netback *nb)
+{
+    struct net_queue *q = &nb->q[0];
+
+    return nb->rx_big && nb->max_queues == 1 && q->connected && !q->broken && !q->head &&
+           (q->features & NETBACK_F_SG) && nb->ops->gnt_map_many &&
+           net_rx_avail(q) >= (int)NET_RXD_SLOTS;
 }
 
 int net_rx_direct(struct netback *nb)
 {
     struct net_queue *q = &nb->q[0];
-    struct iovec iov[RXD_SLOTS];
-    struct rxd d;
+    struct iovec iov[NET_RXD_SLOTS];
+    struct virtio_net_hdr vh;
     struct rx_pkt p;
     ssize_t len;
 
-    if (!nb->rx_big || nb->max_queues != 1 || !q->connected || q->broken || q->head ||
-        !(q->features & NETBACK_F_SG) || !nb->ops->gnt_map_many ||
-        net_rx_avail(q) < (int)RXD_SLOTS || !rxd_map(q, &d, RXD_SLOTS))
+    if (!rxd_usable(nb)) {
+        net_rx_disarm(nb);
         return -1;
-    memset(&d.vh, 0, sizeof(d.vh));     /* defined even after a short read */
-    len = nb->eng->recv(nb->engine, iov, rxd_iov(&d, iov));
-    if (len < 0) {
-        rxd_unmap(q, &d);
-        return 0;
     }
+    if (!rxd_arm(q))
+        return -1;
+    memset(&vh, 0, sizeof(vh));         /* defined even after a short read */
+    len = nb->eng->recv(nb->engine, iov, rxd_iov(&nb->rxa, &vh, iov));
+    if (len < 0)
+        return 0;                       /* stays armed for the next read */
     /* .data: never read on this path (the data is in place). */
-    p = (struct rx_pkt){ .vh = d.vh, .data = nb->rx_buf + NET_VHDR, .len = (size_t)len - NET_VHDR };
+    p = (struct rx_pkt){ .vh = vh, .data = nb->rx_buf + NET_VHDR, .len = (size_t)len - NET_VHDR };
     if ((size_t)len < NET_VHDR || net_rx_refuse(q, &p.vh, p.len)) {
-        rxd_unmap(q, &d);
+        net_rx_disarm(nb);
         nb->st.rx_dropped++;
         return 1;
     }
     nb->rx_big = p.len > NET_PAGE;
-    if (!rxd_in_place(&d, &p)) {
-        rxd_gather(q, &d, (size_t)len);
+    if (!rxd_in_place(&nb->rxa, &p)) {
+        rxd_gather(q, &vh, (size_t)len);
         return 1;
     }
-    rxd_unmap(q, &d);
-    net_rx_deliver(q, &p, d.req);
+    net_rx_disarm(nb);                  /* unmapped; the copies stay */
+    net_rx_deliver(q, &p, nb->rxa.req);
     return 1;
 }

@@ -918,6 +918,69 @@ static void test_rx_direct_hostile(void)
     nf_destroy(&f);
 }
 
+/* The empty read keeps its 17 slots mapped: the next engine events reuse
+ * them without another map, a frame then lands in them; a frame that
+ * comes the copying way (netback_rx_frame) first unmaps them and takes
+ * the same slots; the guest cannot end access to an armed buffer; and a
+ * disconnect leaves nothing mapped. */
+static void test_rx_direct_armed(void)
+{
+    static uint8_t big[NET_VHDR + NETBACK_MAX_FRAME], got[NETBACK_MAX_FRAME];
+    size_t n = host_frame(big, NETBACK_MAX_FRAME, VIRTIO_NET_HDR_F_NEEDS_CSUM,
+                          VIRTIO_NET_HDR_GSO_TCPV4, 1448);
+    size_t sn;
+    bool g;
+
+    setup(NETBACK_F_ALL);
+    nf_rx_post(&f, NF_RING);
+    f.eng.in[0] = f.eng.in[1] = big;
+    f.eng.in_len[0] = f.eng.in_len[1] = n;
+    f.eng.nin = 1;
+    CHECK_EQ(netback_engine_event(f.nb), 1);          /* copied; big mode */
+    CHECK_EQ(rx_frame(got, sizeof(got), &g), n - NET_VHDR);
+    CHECK(nf_grants_held(&f));                        /* armed by the empty read */
+    unsigned maps = f.bf.map_batches, unmaps = f.bf.unmap_batches;
+    RING_IDX next = f.rx.rsp_cons;
+    CHECK(!bf_end_access(&f.bf, f.rx_gref[next % NF_RING]));
+    CHECK_EQ(netback_engine_event(f.nb), 0);
+    CHECK_EQ(netback_engine_event(f.nb), 0);
+    CHECK_EQ(f.bf.map_batches, maps);                 /* nothing mapped again */
+    CHECK_EQ(f.bf.unmap_batches, unmaps);
+    f.eng.nin = 2;                                    /* a frame now: in place */
+    CHECK_EQ(netback_engine_event(f.nb), 1);
+    CHECK_EQ(f.eng.recv_iovcnt, 17);
+    CHECK_EQ(f.bf.map_batches, maps + 1);             /* re-armed after it */
+    CHECK_EQ(rx_frame(got, sizeof(got), &g), n - NET_VHDR);
+    CHECK(g && memcmp(got, big + NET_VHDR, n - NET_VHDR) == 0);
+    CHECK_EQ(stats().rx_packets, 2);
+    /* A small frame the copying way while armed: the armed slots are given
+     * up first, and it takes the next slot, answered once. */
+    static uint8_t small[NET_VHDR + 300];
+    sn = host_frame(small, 300, 0, 0, 0);
+    next = f.rx.rsp_cons;
+    CHECK(nf_grants_held(&f));
+    CHECK_EQ(netback_rx_frame(f.nb, 0, small, sn), 0);
+    CHECK(!nf_grants_held(&f));
+    struct netif_rx_response r;
+    RING_IDX slot;
+    CHECK_EQ(nf_rx_take(&f, &r, &slot), 1);
+    CHECK_EQ(slot, next);
+    CHECK_EQ(r.status, 300);
+    CHECK(memcmp(nf_rx_buf(&f, slot) + r.offset, small + NET_VHDR, 300) == 0);
+    CHECK_EQ(nf_rx_take(&f, &r, NULL), 0);
+    /* Armed again, then the frontend goes: nothing stays mapped. */
+    nf_rx_post(&f, NF_RING - (unsigned)(f.rx.req_prod_pvt - f.rx.rsp_cons));
+    f.eng.in[2] = big;
+    f.eng.in_len[2] = n;
+    f.eng.nin = 3;
+    CHECK_EQ(netback_engine_event(f.nb), 1);
+    CHECK_EQ(rx_frame(got, sizeof(got), &g), n - NET_VHDR);
+    CHECK(nf_grants_held(&f));
+    netback_disconnect(f.nb);
+    CHECK(!nf_grants_held(&f));
+    nf_destroy(&f);
+}
+
 /* A guest vCPU moving req_prod far ahead while the direct path maps its
  * slots: the frame goes into the 17 slots that were posted when their
  * requests were copied, and no further; the next frame finds req_prod
@@ -1186,6 +1249,7 @@ int main(void)
     test_rx_hostile();
     test_connect_and_engine();
     test_rx_engine_direct();
+    test_rx_direct_armed();
     test_rx_direct_layouts();
     test_rx_direct_hostile();
     test_rx_direct_prod_jump();

@@ -32,19 +32,7 @@ void ap_main(void)
 
 void test_main(void)
 {
-	struct cpu_entry cpus[2];
-	const char *why = "";
-
-	lapic_enable();
-	if (acpi_cpus(cpus, 2, &why) < 2) {
-		fail("two_cpus", "the MADT lists fewer than 2 CPUs (%s): give --vcpus 2", why);
-		finish();
-	}
-	pass("two_cpus");
 	print("vcpu0: starting vcpu1, then spinning in bsp_spin\n");
-	if (ap_start(cpus[1].apic_id, &ap_alive, WAIT_CYCLES) < 0) {
-		fail("ap_started", "the AP (apic %u) never reached ap_main", cpus[1].apic_id);
-		finish();
-	}
+	start_second_cpu(&ap_alive, WAIT_CYCLES);
 	bsp_spin();
 }

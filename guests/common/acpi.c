@@ -94,3 +94,20 @@ int acpi_cpus(struct cpu_entry *cpus, int max, const char **why)
 	}
 	return n;
 }
+
+void start_second_cpu(volatile int *alive, unsigned long cycles)
+{
+	struct cpu_entry cpus[2];
+	const char *why = "";
+
+	lapic_enable();
+	if (acpi_cpus(cpus, 2, &why) < 2) {
+		fail("two_cpus", "the MADT lists fewer than 2 CPUs (%s): give --vcpus 2", why);
+		finish();
+	}
+	pass("two_cpus");
+	if (ap_start(cpus[1].apic_id, alive, cycles) < 0) {
+		fail("ap_started", "the AP (apic %u) never reached ap_main", cpus[1].apic_id);
+		finish();
+	}
+}

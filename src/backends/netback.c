@@ -52,10 +52,29 @@ void net_guest_write_strided(struct netback *nb, void *dst, size_t stride,
 
     if (n == 0)
         return;
-    for (unsigned i = 0; i < n; i++)
-        memcpy(d + i * stride, s + i * len, len);
+    if (stride == len)              /* packed entries: one copy */
+        memcpy(d, s, (size_t)n * len);
+    else
+        for (unsigned i = 0; i < n; i++)
+            memcpy(d + i * stride, s + i * len, len);
     if (nb->ops->dirty)
         nb->ops->dirty(nb->env, dst, (n - 1) * stride + len);
+}
+
+void net_ring_write(struct netback *nb, void *ring0, unsigned ring_size, size_t stride,
+                    RING_IDX *prod, const void *items, size_t len, unsigned n)
+{
+    const uint8_t *it = items;
+
+    while (n) {
+        unsigned at = *prod & (ring_size - 1);
+        unsigned run = ring_size - at < n ? ring_size - at : n;
+
+        net_guest_write_strided(nb, (uint8_t *)ring0 + (size_t)at * stride, stride, it, len, run);
+        *prod += run;
+        it += (size_t)run * len;
+        n -= run;
+    }
 }
 
 /* After RING_PUSH_RESPONSES_AND_CHECK_NOTIFY: the rsp_prod write, and an

@@ -97,6 +97,12 @@ void net_guest_write(struct netback *nb, void *dst, const void *src, size_t len)
 void net_guest_write_strided(struct netback *nb, void *dst, size_t stride,
                              const void *src, size_t len, unsigned n);
 
+/* n items of len bytes into ring entries (stride apart, ring_size a power
+ * of 2) from *prod on, which it advances: one guest write per run up to
+ * the ring's end. */
+void net_ring_write(struct netback *nb, void *ring0, unsigned ring_size, size_t stride,
+                    RING_IDX *prod, const void *items, size_t len, unsigned n);
+
 /* netback_tx.c */
 bool net_tx_pass(struct net_queue *q);
 uint64_t net_clock_ns(void);

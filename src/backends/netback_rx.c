@@ -113,12 +113,19 @@ void net_rx_flush_queue(struct net_queue *q)
     q->queued = 0;
 }
 
-static void rx_write_slot(struct net_queue *q, const void *v, size_t len)
-{
-    net_guest_write(q->nb, RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt), v, len);
-    q->rx.rsp_prod_pvt++;
-    q->rx_pending = true;
-}
+/* One frame's responses and GSO extra, in slot order, written to the ring
+ * at once when the frame is done (net_ring_write). */
+union rx_item {
+    struct netif_rx_response rsp;
+    struct netif_extra_info ex;
+};
+_Static_assert(sizeof(union rx_item) == sizeof(((netif_rx_sring_t *)0)->ring[0]),
+               "an RX response or extra fills its ring entry");
+
+struct rx_items {
+    union rx_item it[NET_RXD_SLOTS];
+    unsigned n;
+};
 
 /* Copy one chunk into the buffer the guest posted in req: 0, or
  * NETIF_RSP_ERROR when its grant does not map. */
@@ -138,11 +145,10 @@ static int16_t rx_copy_in(struct netback *nb, const struct netif_rx_request *req
 
 /* The next slot: the chunk copied into its buffer, or, with `placed` (that
  * slot's request, copied before), already in its page; then the response. */
-static void rx_fill_slot(struct net_queue *q, const uint8_t *src, size_t n,
-                         uint16_t flags, const struct netif_rx_request *placed)
+static void rx_fill_slot(struct net_queue *q, struct rx_items *b, const uint8_t *src,
+                         size_t n, uint16_t flags, const struct netif_rx_request *placed)
 {
     struct netif_rx_request req;
-    struct netif_rx_response rsp;
     int16_t err = 0;
 
     if (placed)
@@ -152,25 +158,21 @@ static void rx_fill_slot(struct net_queue *q, const uint8_t *src, size_t n,
     q->rx.req_cons++;
     if (!placed)
         err = rx_copy_in(q->nb, &req, src, n);
-    memset(&rsp, 0, sizeof(rsp));
-    rsp.id = req.id;
-    rsp.flags = flags;
-    rsp.status = err ? err : (int16_t)n;
-    rx_write_slot(q, &rsp, sizeof(rsp));
+    b->it[b->n++].rsp = (struct netif_rx_response){
+        .id = req.id, .flags = flags, .status = err ? err : (int16_t)n };
 }
 
-static void rx_gso_slot(struct net_queue *q, const struct rx_pkt *f)
+static void rx_gso_slot(struct net_queue *q, struct rx_items *b, const struct rx_pkt *f)
 {
-    struct netif_extra_info ex;
+    struct netif_extra_info *ex = &b->it[b->n++].ex;
     unsigned gso = f->vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN;
 
     q->rx.req_cons++;            /* the slot's request carries nothing */
-    memset(&ex, 0, sizeof(ex));
-    ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
-    ex.u.gso.size = f->vh.gso_size;
-    ex.u.gso.type = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? XEN_NETIF_GSO_TYPE_TCPV4
-                                                    : XEN_NETIF_GSO_TYPE_TCPV6;
-    rx_write_slot(q, &ex, sizeof(ex));
+    memset(ex, 0, sizeof(*ex));
+    ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+    ex->u.gso.size = f->vh.gso_size;
+    ex->u.gso.type = gso == VIRTIO_NET_HDR_GSO_TCPV4 ? XEN_NETIF_GSO_TYPE_TCPV4
+                                                     : XEN_NETIF_GSO_TYPE_TCPV6;
 }
 
 void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
@@ -179,6 +181,7 @@ void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
     unsigned n = rx_data_slots(f);
     uint16_t first = 0;
     size_t off = 0;
+    struct rx_items b = { .n = 0 };
 
     if (!placed)        /* the copying way takes the next slots */
         net_rx_disarm(q->nb);
@@ -192,11 +195,14 @@ void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
         size_t chunk = f->len - off < NET_PAGE ? f->len - off : NET_PAGE;
         uint16_t flags = (i == 0 ? first : 0) | (i + 1 < n ? NETRXF_more_data : 0);
         unsigned slot = i == 0 ? 0 : i + (net_rx_is_gso(f) ? 1 : 0);
-        rx_fill_slot(q, f->data + off, chunk, flags, placed ? &placed[slot] : NULL);
+        rx_fill_slot(q, &b, f->data + off, chunk, flags, placed ? &placed[slot] : NULL);
         off += chunk;
         if (i == 0 && net_rx_is_gso(f))
-            rx_gso_slot(q, f);
+            rx_gso_slot(q, &b, f);
     }
+    net_ring_write(q->nb, q->rx.sring->ring, RING_SIZE(&q->rx), sizeof(q->rx.sring->ring[0]),
+                   &q->rx.rsp_prod_pvt, b.it, sizeof(b.it[0]), b.n);
+    q->rx_pending = true;
     q->nb->st.rx_packets++;
     q->nb->st.rx_bytes += f->len;
 }

@@ -31,22 +31,11 @@ enum tx_verdict { TX_OK, TX_FATAL };
 
 #define TX_LOG_LIMIT 16u               /* drop lines logged per vif */
 
-/* n responses from rsp_prod_pvt on: one guest write per run of ring
- * entries up to the ring's end. */
+/* n responses from rsp_prod_pvt on. */
 static void tx_put(struct net_queue *q, const struct netif_tx_response *rsp, unsigned n)
 {
-    const size_t stride = sizeof(q->tx.sring->ring[0]);
-
-    while (n) {
-        RING_IDX at = q->tx.rsp_prod_pvt & (RING_SIZE(&q->tx) - 1);
-        unsigned run = RING_SIZE(&q->tx) - at < n ? RING_SIZE(&q->tx) - at : n;
-
-        net_guest_write_strided(q->nb, RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt),
-                                stride, rsp, sizeof(*rsp), run);
-        q->tx.rsp_prod_pvt += run;
-        rsp += run;
-        n -= run;
-    }
+    net_ring_write(q->nb, q->tx.sring->ring, RING_SIZE(&q->tx), sizeof(q->tx.sring->ring[0]),
+                   &q->tx.rsp_prod_pvt, rsp, sizeof(*rsp), n);
     q->tx_pending = true;
 }
 

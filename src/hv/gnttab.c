@@ -233,7 +233,7 @@ static int claim_entry(grant_entry_v1_t *e, uint16_t domid, bool readonly)
 }
 
 /* Drop one map of ref; clear the flags whose count reached 0. */
-static void release_locked(struct hv_domain *d, grant_entry_v1_t *e,
+static inline void release_locked(struct hv_domain *d, grant_entry_v1_t *e,
                            uint32_t ref, bool readonly)
 {
     uint16_t clear = 0;
@@ -260,7 +260,7 @@ static int pin_first(struct hv_domain *d, bool pins, uint32_t ref, const uint8_t
 }
 
 /* One map of ref.  Under d->lock and hv_pins_begin (`pins`). */
-static int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t domid,
+static inline int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t domid,
                       bool readonly, void **page)
 {
     grant_entry_v1_t *e = entry_locked(d, ref);
@@ -297,7 +297,7 @@ static int map_locked(struct hv_domain *d, bool pins, uint32_t ref, uint16_t dom
 
 /* Undo one map_locked; `used`: the page may have been written (a writable
  * map marks it dirty).  Under d->lock and hv_pins_begin. */
-static void unmap_locked(struct hv_domain *d, bool pins, uint32_t ref, bool readonly,
+static inline void unmap_locked(struct hv_domain *d, bool pins, uint32_t ref, bool readonly,
                          bool used)
 {
     grant_entry_v1_t *e = entry_locked(d, ref);

@@ -360,7 +360,7 @@ int ioloop_run(struct vm *vm)
         return rc;
     for (;;) {
         pthread_mutex_lock(&vm->state_lock);
-        bool stop = vm->stopping;
+        bool stop = vm->stopping, paused = vm->paused;
         pthread_mutex_unlock(&vm->state_lock);
         if (stop)
             break;
@@ -370,6 +370,7 @@ int ioloop_run(struct vm *vm)
         vbd_tick(vm);
         vif_tick(vm);
         uint64_t now = vm_now_ns();
+        vcpu_progress_tick(vm, now, paused);
         if (now - last_watchdog >= UPCALL_WATCHDOG_MS * 1000000ull && watchdog) {
             last_watchdog = now;
             vm->upcalls_reasserted += hv_upcall_watchdog(&vm->dom);

@@ -480,6 +480,7 @@ static int run(struct vm *vm)
     for (unsigned i = 0; i < vm->cfg.vcpus; i++)
         if (vm->vcpu[i].started)
             pthread_join(vm->vcpu[i].thread, NULL);
+    vcpu_stall_report(vm);
     startup_mark("stopped");
     startup_trace_flush();
     crash_report(vm);

@@ -105,6 +105,7 @@ void vm_request_stop(struct vm *vm, int status)
     if (first) {
         vm->stopping = true;
         vm->exit_status = status;
+        __atomic_store_n(&vm->stop_ns, vm_now_ns(), __ATOMIC_RELEASE);
     }
     pthread_cond_broadcast(&vm->state_cond);
     pthread_mutex_unlock(&vm->state_lock);
@@ -248,6 +249,7 @@ static void *vcpu_thread(void *arg)
     while (wait_to_run(v)) {
         int rc = ioctl(v->fd, KVM_RUN, 0);
         __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+        vcpu_note_exit(v);
         if (__atomic_load_n(&v->probe_req, __ATOMIC_ACQUIRE) != v->probe_done)
             vcpu_probe_self(v);
         if (rc < 0) {
@@ -259,6 +261,7 @@ static void *vcpu_thread(void *arg)
         if (!handle_exit(v))
             break;
     }
+    vcpu_final_capture(v);
     return NULL;
 }
 

@@ -15,6 +15,17 @@
 
 struct vm;
 
+/* What KVM held of a vCPU when its thread stopped (vcpu_stall.c). */
+struct vcpu_final {
+    bool valid, lapic, msrs;
+    uint32_t mp_state;
+    uint64_t rip, rflags;
+    uint32_t lvtt, tmict, tmcct, tpr;
+    int irr_top, isr_top;             /* -1: none */
+    uint64_t tsc_deadline, tsc;
+    uint32_t tsc_khz;
+};
+
 struct vcpu {
     struct vm *vm;
     unsigned id;
@@ -27,6 +38,9 @@ struct vcpu {
     int tid;                    /* its thread's id, once it runs */
     unsigned probe_req, probe_done; /* vcpu_state.c: under vm->state_lock */
     bool guest_online;          /* at the last probe */
+    uint64_t nexits;            /* KVM_RUN returns (vcpu_stall.c) */
+    uint64_t seen_exits, progress_ns; /* I/O thread: at the last change */
+    struct vcpu_final final;    /* read by its thread as it stops */
 };
 
 #define VM_MAX_DISKS 16
@@ -112,6 +126,7 @@ struct vm {
     uint64_t poll_gen;
     bool paused;
     bool stopping;
+    uint64_t stop_ns;           /* vm_now_ns() when the stop was asked for */
     int exit_status;
 
     /* Console. */
@@ -165,6 +180,12 @@ bool vcpu_must_wait(struct vcpu *v);        /* VCPUOP_down: under state_lock */
  * guest_online flags are fresh (or the last known, for a paused domain).
  * Returns how many are online.  I/O thread. */
 unsigned vm_vcpus_probe(struct vm *vm, int timeout_ms);
+
+/* vcpu_stall.c: which vCPUs stopped leaving KVM_RUN, and in what state. */
+void vcpu_note_exit(struct vcpu *v);                  /* its thread, each exit */
+void vcpu_progress_tick(struct vm *vm, uint64_t now, bool paused); /* I/O thread */
+void vcpu_final_capture(struct vcpu *v);              /* its thread, stopping */
+void vcpu_stall_report(struct vm *vm);                /* after the join */
 
 /* hcall.c */
 int hcall_handle_io(struct vcpu *v);

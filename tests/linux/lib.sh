@@ -102,11 +102,27 @@ nested_cpu_fault() {
     "$(dirname "${BASH_SOURCE[0]}")/../../scripts/testhost/nested-fault.sh" "${ok[@]}" "${logs[@]}"
 }
 
+# Inside the nested test host only: a VMM's stop report (src/vmm/vcpu_stall.c)
+# names a vCPU that sat halted in KVM_RUN while its armed LAPIC timer was
+# overdue by 10 s or more: the test host's KVM never woke it, which no
+# VMM can cause from user space.  Prints those lines.
+nested_timer_stall() {
+    [ "${XENO_NESTED:-0}" = 1 ] || return 1
+    find "$WORK" /run/xeno-* -type f -newer "$WORK/.scenario-start" \
+        \( -name '*.log' -o -name '*.out' \) -exec grep -h -a -E \
+        'vcpu[0-9]+: stalled: .*: halted, .*tsc-deadline.*overdue by ([1-9][0-9]+|[0-9]{3,})\.[0-9]+ s' {} + \
+        2>/dev/null | sort -u | grep .
+}
+
 finish() {
     xs_stop
     echo "scenario: $FAILS failed"
     if [ "$FAILS" != 0 ] && nested_cpu_fault; then
         echo "scenario: INFRA: the failures follow a guest triple fault the nested CPU made or whose state it lost (docs/testhost.md, nested-fault.sh's verdict above)"
+        exit $NESTED_FAULT_EXIT
+    fi
+    if [ "$FAILS" != 0 ] && nested_timer_stall; then
+        echo "scenario: INFRA: the failures follow a vCPU left halted in the test host's KVM past its own timer (the lines above; docs/testhost.md)"
         exit $NESTED_FAULT_EXIT
     fi
     [ "$FAILS" = 0 ]

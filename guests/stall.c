@@ -1,0 +1,28 @@
+/* stall: vCPU1 halts with interrupts off (cli; hlt) and never leaves KVM
+ * again, while vCPU0 waits about ten seconds of TSC and powers off.  The
+ * VMM's stop report must say that vCPU1 had no exit for that long, halted,
+ * IF 0, its LAPIC timer masked (an AP's after INIT).  Needs --vcpus 2. */
+#include "acpi.h"
+
+const char guest_name[] = GUEST_NAME;
+
+#define WAIT_CYCLES 10000000000UL
+#define QUIET_CYCLES 30000000000UL
+
+static volatile int ap_alive;
+
+void ap_main(void)
+{
+	__atomic_store_n(&ap_alive, 1, __ATOMIC_SEQ_CST);
+	for (;;)
+		__asm__ volatile("cli; hlt" ::: "memory");
+}
+
+void test_main(void)
+{
+	start_second_cpu(&ap_alive, WAIT_CYCLES);
+	pass("ap_halted");
+	print("vcpu1 halts with interrupts off; vcpu0 waits, then powers off\n");
+	delay(QUIET_CYCLES);
+	shutdown(SHUTDOWN_poweroff);
+}

@@ -181,8 +181,9 @@ void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
     unsigned n = rx_data_slots(f);
     uint16_t first = 0;
     size_t off = 0;
-    struct rx_items b = { .n = 0 };
+    struct rx_items b;              /* only b.it[0, b.n) is written and read */
 
+    b.n = 0;
     if (!placed)        /* the copying way takes the next slots */
         net_rx_disarm(q->nb);
     if (f->vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
@@ -200,8 +201,14 @@ void net_rx_deliver(struct net_queue *q, const struct rx_pkt *f,
         if (i == 0 && net_rx_is_gso(f))
             rx_gso_slot(q, &b, f);
     }
-    net_ring_write(q->nb, q->rx.sring->ring, RING_SIZE(&q->rx), sizeof(q->rx.sring->ring[0]),
-                   &q->rx.rsp_prod_pvt, b.it, sizeof(b.it[0]), b.n);
+    if (b.n == 1) {     /* the common small frame: one entry, no run to cut */
+        net_guest_write(q->nb, RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt), &b.it[0],
+                        sizeof(b.it[0]));
+        q->rx.rsp_prod_pvt++;
+    } else {
+        net_ring_write(q->nb, q->rx.sring->ring, RING_SIZE(&q->rx), sizeof(q->rx.sring->ring[0]),
+                       &q->rx.rsp_prod_pvt, b.it, sizeof(b.it[0]), b.n);
+    }
     q->rx_pending = true;
     q->nb->st.rx_packets++;
     q->nb->st.rx_bytes += f->len;

@@ -496,6 +496,27 @@ static void test_sched_params_memory(void)
     hv_domain_destroy(&dom);
 }
 
+/* An overlay added over a RAM page after lookups found RAM there wins from
+ * then on (a lookup cache must not hide it), the rest of RAM still
+ * answers, and a range that runs past the overlay's end is refused. */
+static void test_region_overlay_later(void)
+{
+    static uint8_t frame[4096];
+
+    setup();
+    CHECK(hv_ram_ptr(&dom, 0x5000, 4096) == ram + 0x5000);
+    CHECK(hv_gpa_ptr(&dom, 0x5000, 4096) == ram + 0x5000);
+    CHECK_EQ(hv_add_region(&dom, 0x5000, 4096, frame, false), 0);
+    CHECK(hv_gpa_ptr(&dom, 0x5000, 4096) == frame);
+    CHECK(hv_ram_ptr(&dom, 0x5000, 4096) == NULL);            /* not RAM any more */
+    CHECK(hv_ram_ptr(&dom, 0x5ff0, 16) == NULL);
+    CHECK(hv_gpa_ptr(&dom, 0x5ff0, 32) == NULL);             /* past the overlay */
+    CHECK(hv_ram_ptr(&dom, 0x6000, 4096) == ram + 0x6000);   /* the rest is RAM */
+    CHECK(hv_ram_ptr(&dom, 0x4000, 4096) == ram + 0x4000);
+    CHECK(hv_gpa_ptr(&dom, 0x5000, 4096) == frame);          /* after RAM hits again */
+    CHECK(hv_ram_ptr(&dom, RAM_SIZE - 4096, 8192) == NULL);  /* past RAM's end */
+}
+
 int main(void)
 {
     ram = aligned_alloc(4096, RAM_SIZE);
@@ -507,6 +528,7 @@ int main(void)
     test_vcpu_updown();
     test_gnttab();
     test_sched_params_memory();
+    test_region_overlay_later();
     free(ram);
     return check_done("test_hv");
 }

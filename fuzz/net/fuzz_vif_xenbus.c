@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct vif_xenbus x;
     uint64_t now = 0;
-    char path[160], raw[17];
+    char raw[17];
 
     nstore = 0;
     writes_failing = 0;
@@ -67,15 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i + 1 < size; i += 2) {
         uint8_t op = data[i], arg = data[i + 1];
         if (op < 128) {
-            snprintf(path, sizeof(path), FE "/%s", keys[op % 16]);
-            if (op & 64) {          /* raw bytes from the input as the value */
-                size_t n = size - i - 2 < 16 ? size - i - 2 : 16;
-                memcpy(raw, data + i + 2, n);
-                raw[n] = '\0';
-                put(path, raw);
-            } else {
-                put(path, vals[arg % 16]);
-            }
+            put_fuzzed(FE, keys, vals, data, size, i);
         } else if (op < 240) {
             snprintf(raw, sizeof(raw), "%u", arg % 10);
             put(FE "/state", raw);

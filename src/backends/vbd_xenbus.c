@@ -114,13 +114,21 @@ static int read_uint(struct vbd_xenbus *x, const char *dir, const char *key,
     return xenbus_parse_uint(buf, max, out);
 }
 
+/* The state machine moves on even when xenstore refuses the write; the
+ * next set_state writes again, so the node catches up (at the latest
+ * with the Closed of vbd_xenbus_stop). */
 static int set_state(struct vbd_xenbus *x, int state)
 {
-    if (x->state == state)
+    int rc;
+
+    if (x->state == state && !x->state_unwritten)
         return 0;
-    vlog(x, "backend %s -> %s", vbd_state_name(x->state), vbd_state_name(state));
+    if (x->state != state)
+        vlog(x, "backend %s -> %s", vbd_state_name(x->state), vbd_state_name(state));
     x->state = state;
-    return be_write(x, "state", "%d", state);
+    rc = be_write(x, "state", "%d", state);
+    x->state_unwritten = rc != 0;
+    return rc;
 }
 
 void vbd_xenbus_init(struct vbd_xenbus *x, unsigned domid, unsigned devid,

@@ -91,6 +91,7 @@ struct vbd_xenbus {
     char be_path[VBD_PATH_MAX], fe_path[VBD_PATH_MAX];
     char token[32];
     int state;                    /* backend state we last wrote */
+    bool state_unwritten;         /* that write failed: the next one retries */
     int fe_state;                 /* frontend state last read (-1 none) */
     bool watching;
     bool connected;               /* queues connected (or being) */

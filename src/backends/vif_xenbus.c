@@ -84,13 +84,15 @@ static int get_uint(struct vif_xenbus *x, const char *dir, const char *key,
     return rc < 0 ? rc : xenbus_parse_uint(text, max, out);
 }
 
+/* As vbd_xenbus's set_state: a refused write is written again next time. */
 static void new_state(struct vif_xenbus *x, int s)
 {
-    if (x->state == s)
+    if (x->state == s && !x->state_unwritten)
         return;
-    xlog(x, "backend %s -> %s", vbd_state_name(x->state), vbd_state_name(s));
+    if (x->state != s)
+        xlog(x, "backend %s -> %s", vbd_state_name(x->state), vbd_state_name(s));
     x->state = s;
-    put_key(x, "state", (unsigned)s);
+    x->state_unwritten = put_key(x, "state", (unsigned)s) != 0;
 }
 
 void vif_xenbus_init(struct vif_xenbus *x, unsigned domid, unsigned devid,

@@ -83,6 +83,7 @@ struct vif_xenbus {
     char be_path[VBD_PATH_MAX], fe_path[VBD_PATH_MAX];
     char token[32];
     int state, fe_state;
+    bool state_unwritten;         /* that state's write failed: the next retries */
     bool watching, connected;
     unsigned nr_queues, fe_features;
     bool split;                   /* the frontend used split channels */

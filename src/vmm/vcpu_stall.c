@@ -74,10 +74,9 @@ void vcpu_final_capture(struct vcpu *v)
     struct kvm_mp_state mp;
     struct kvm_regs r;
     struct kvm_lapic_state lapic;
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e[2];
-    } m = { .h.nmsrs = 2, .e = { { .index = MSR_IA32_TSC_DEADLINE }, { .index = MSR_IA32_TSC } } };
+    /* struct kvm_msrs and its two entries, in one aligned buffer. */
+    uint64_t buf[(sizeof(struct kvm_msrs) + 2 * sizeof(struct kvm_msr_entry)) / 8] = { 0 };
+    struct kvm_msrs *m = (struct kvm_msrs *)buf;
 
     memset(f, 0, sizeof(*f));
     if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || ioctl(v->fd, KVM_GET_REGS, &r) < 0)
@@ -94,10 +93,13 @@ void vcpu_final_capture(struct vcpu *v)
         f->irr_top = apic_top(&lapic, APIC_IRR);
         f->isr_top = apic_top(&lapic, APIC_ISR);
     }
-    if (ioctl(v->fd, KVM_GET_MSRS, &m) == 2) {
+    m->nmsrs = 2;
+    m->entries[0].index = MSR_IA32_TSC_DEADLINE;
+    m->entries[1].index = MSR_IA32_TSC;
+    if (ioctl(v->fd, KVM_GET_MSRS, m) == 2) {
         f->msrs = true;
-        f->tsc_deadline = m.e[0].data;
-        f->tsc = m.e[1].data;
+        f->tsc_deadline = m->entries[0].data;
+        f->tsc = m->entries[1].data;
     }
     long khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
     f->tsc_khz = khz > 0 ? (uint32_t)khz : 0;
@@ -162,7 +164,8 @@ void vcpu_stall_report(struct vm *vm)
         double quiet;
         char timer[120];
 
-        if (!v->started || !v->progress_ns || stop_ns - v->progress_ns < VCPU_STALL_NS)
+        if (!v->started || !v->progress_ns || v->progress_ns >= stop_ns ||
+            stop_ns - v->progress_ns < VCPU_STALL_NS)
             continue;
         quiet = (double)(stop_ns - v->progress_ns) / 1e9;
         if (!f->valid) {

@@ -79,3 +79,20 @@ static void fx_unwatch(void *o, const char *path, const char *token)
 }
 
 const struct vbd_xs_ops fake_xs = { fx_read, fx_write, fx_watch, fx_unwatch };
+
+void put_fuzzed(const char *dir, const char *const keys[16], const char *const vals[16],
+                const uint8_t *data, size_t size, size_t i)
+{
+    uint8_t op = data[i], arg = data[i + 1];
+    char path[160], raw[17];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, keys[op % 16]);
+    if (op & 64) {          /* raw bytes from the input as the value */
+        size_t n = size - i - 2 < 16 ? size - i - 2 : 16;
+        memcpy(raw, data + i + 2, n);
+        raw[n] = '\0';
+        put(path, raw);
+    } else {
+        put(path, vals[arg % 16]);
+    }
+}

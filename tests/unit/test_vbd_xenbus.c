@@ -347,6 +347,33 @@ static void test_frontend_closes(void)
     CHECK_EQ(lk.disconnects, 1);
 }
 
+/* xenstore refuses the backend's write of Closing: the state machine moves
+ * on, and the node catches up with the next state written (Closed), and
+ * at the VMM's exit when Closed itself was refused. */
+static void test_state_write_refused(void)
+{
+    struct vbd_xenbus x;
+    connected(&x);
+    fe_state(&x, XenbusStateConnected);
+    writes_failing = -EIO;
+    fe_state(&x, XenbusStateClosing);
+    CHECK_EQ(be_state(), XenbusStateConnected);   /* the node lags */
+    CHECK_EQ(lk.disconnects, 1);                  /* the queues went anyway */
+    CHECK(x.state_unwritten);
+    writes_failing = 0;
+    fe_state(&x, XenbusStateClosed);
+    CHECK_EQ(be_state(), XenbusStateClosed);
+    CHECK(!x.state_unwritten);
+    /* Closed refused, then the VMM stops: Closed is written then. */
+    connected(&x);
+    writes_failing = -EIO;
+    fe_state(&x, XenbusStateClosed);
+    CHECK_EQ(be_state(), XenbusStateConnected);
+    writes_failing = 0;
+    vbd_xenbus_stop(&x);
+    CHECK_EQ(be_state(), XenbusStateClosed);
+}
+
 /* kexec/kdump: the new kernel walks a Connected frontend 5 -> 6 -> 1 and
  * waits for the backend at 5, 6, 2 in turn; then connects again. */
 static void test_kexec_reset(void)
@@ -544,6 +571,7 @@ int main(void)
     test_link_failures();
     test_connected_first();
     test_frontend_closes();
+    test_state_write_refused();
     test_kexec_reset();
     test_frontend_vanishes();
     test_detach_answered();

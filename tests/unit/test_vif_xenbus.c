@@ -434,6 +434,26 @@ static void test_detach(void)
  * ports are bound exactly while connected, Connected means connected, a
  * finished detach stays Closed; good and bad handshakes both happen. */
 /* A guest cycling its frontend state: the log is limited (log_limit). */
+/* xenstore refuses the write of Connected: the vif is connected anyway,
+ * and the node says so as soon as a state write goes through (the VMM's
+ * exit writes Closed). */
+static void test_state_write_refused(void)
+{
+    struct vif_xenbus x;
+
+    started(&x, 2);
+    fe_one_queue();
+    writes_failing = -EIO;
+    fe_state(&x, XenbusStateConnected);
+    CHECK(x.connected);
+    CHECK_EQ(be_state(), XenbusStateInitWait);
+    CHECK(x.state_unwritten);
+    writes_failing = 0;
+    vif_xenbus_stop(&x);
+    CHECK_EQ(be_state(), XenbusStateClosed);
+    CHECK(!x.state_unwritten);
+}
+
 static void test_log_flood(void)
 {
     struct vif_xenbus x;
@@ -509,6 +529,7 @@ int main(void)
     test_reprobe_and_vanish();
     test_detach();
     test_random_frontends();
+    test_state_write_refused();
     test_log_flood();
     return check_done("vif-xenbus");
 }
